@@ -1,0 +1,1 @@
+"""Pure grading, canonical encoding and verification: what an independent auditor runs."""
