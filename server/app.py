@@ -1,0 +1,62 @@
+"""The application factory: one ``create_app(config)``; every resource lives in a cleanup context."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from server import keys
+from server.clock import Clock, SystemClock
+from server.config import Config
+from server.db.engine import Database
+from server.http import candidate, committee
+from server.http.common import errors_middleware, headers_middleware, html
+from server.security import RateLimiter
+from server.services.committee import CommitteeService
+from server.services.context import ServiceContext
+from server.services.exam import ExamService
+from server.services.setup import SetupService
+from server.workers import autosubmit_ctx
+from web import STATIC
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open the database and build the services on it; dispose of it at shutdown."""
+    config = app[keys.CONFIG]
+    db = Database(config.database_url)
+    ctx = ServiceContext(db=db, clock=app[keys.CLOCK], config=config)
+    exams = ExamService(ctx)
+    app[keys.DB] = db
+    app[keys.CONTEXT] = ctx
+    app[keys.EXAMS] = exams
+    app[keys.COMMITTEE] = CommitteeService(ctx, exams)
+    app[keys.SETUP] = SetupService(ctx)
+    await app[keys.SETUP].initialise()
+    yield
+    await db.dispose()
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    return html(request, "index.html")
+
+
+async def healthz(request: web.Request) -> web.StreamResponse:
+    return web.json_response({"ok": True})
+
+
+def create_app(config: Config, *, clock: Clock | None = None, workers: bool = True) -> web.Application:
+    """Build the exam server; ``workers=False`` leaves out background sweeps (tests drive them)."""
+    app = web.Application(middlewares=[headers_middleware, errors_middleware], client_max_size=2 * 1024**2)
+    app[keys.CONFIG] = config
+    app[keys.CLOCK] = clock or SystemClock()
+    app[keys.LOGIN_LIMIT] = RateLimiter(limit=config.login_rate_per_minute)
+    app.cleanup_ctx.append(database_ctx)
+    if workers:
+        app.cleanup_ctx.append(autosubmit_ctx)
+    app.router.add_get("/", index)
+    app.router.add_get("/healthz", healthz)
+    app.add_routes(candidate.routes)
+    app.add_routes(committee.routes)
+    app.router.add_static("/static", STATIC, append_version=False)
+    return app

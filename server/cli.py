@@ -1,0 +1,177 @@
+"""The ``ujian`` command: demo, serve, migrate, import, user (and the transparency commands)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import logging
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from grader.problems import ProblemsError
+from server.app import create_app
+from server.config import DEMO_SECRET, Config, load_config
+from server.db.migrate import upgrade
+from server.errors import ApiError
+
+log = logging.getLogger("ujian")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default 8080)")
+    p.add_argument("--config", type=Path, default=None, help="TOML config file")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ujian", description="Ujian Terbuka — open, verifiable exams")
+    sub = p.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="a whole demo exam day on SQLite, with simulated candidates")
+    _common(demo)
+    demo.add_argument("--db", type=Path, default=Path("ujian-demo.db"), help="demo SQLite file (recreated)")
+    demo.add_argument("--simulate", type=int, default=4, help="how many simulated candidates (default 4)")
+    demo.add_argument("--pace", type=float, nargs=2, default=(3.0, 12.0), metavar=("MIN_S", "MAX_S"),
+                      help="seconds between a simulated candidate's answers")
+    serve = sub.add_parser("serve", help="run the exam server")
+    _common(serve)
+    serve.add_argument("--migrate", action="store_true", help="apply database migrations first")
+    sub.add_parser("migrate", help="apply database migrations").add_argument("--config", type=Path)
+    imp = sub.add_parser("import", help="import an exam folder (ujian.toml, soal.*, peserta.*, gambar/)")
+    imp.add_argument("folder", type=Path)
+    imp.add_argument("--cards", type=Path, required=True, help="CSV to write the exam cards (with PINs) to")
+    imp.add_argument("--config", type=Path)
+    user = sub.add_parser("user", help="add a committee member")
+    user.add_argument("username")
+    user.add_argument("--role", required=True, choices=["admin", "proctor", "auditor", "witness"])
+    user.add_argument("--name", default="")
+    user.add_argument("--password-env", default=None, help="read the password from this environment variable")
+    user.add_argument("--config", type=Path)
+    return p
+
+
+def _config(args: argparse.Namespace, **overrides: object) -> Config:
+    return load_config(toml_path=args.config, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _print_problems(err: ProblemsError) -> None:
+    print("Ditolak / Rejected:", file=sys.stderr)
+    for p in err.problems:
+        print(f"  - {p.where()}: {p.id} / {p.en}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ProblemsError as err:
+        _print_problems(err)
+        return 2
+    except ApiError as err:
+        print(f"Ditolak / Rejected: {err.id} / {err.en}", file=sys.stderr)
+        return 2
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from server.demo import DEMO, banner, demo_ctx, demo_package
+    from server.simulate import Pace
+
+    package = demo_package()  # fail before touching anything if the sample is broken
+    db = args.db.resolve()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite+aiosqlite:///{db}"
+    config = _config(args, demo=True, database_url=url, host=args.host, port=args.port,
+                     secret_key=os.environ.get("UJIAN_SECRET_KEY") or DEMO_SECRET)
+    upgrade(config.database_url)
+    app = create_app(config)
+    app.cleanup_ctx.append(demo_ctx(package, args.simulate, Pace(*args.pace)))
+
+    async def announce(app: web.Application) -> None:
+        print(banner(app[DEMO], f"http://{config.host}:{config.port}"), flush=True)
+
+    app.on_startup.append(announce)
+    web.run_app(app, host=config.host, port=config.port, print=_listening, access_log=None)
+    return 0
+
+
+def _listening(message: str) -> None:
+    print(message.replace("(Press CTRL+C to quit)", "(Ctrl+C to stop / berhenti)"), flush=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    config = _config(args, host=args.host, port=args.port)
+    if args.migrate:
+        upgrade(config.database_url)
+    app = create_app(config)
+    print(f"Ujian Terbuka exam server\n  Candidates: http://{config.host}:{config.port}/ujian\n"
+          f"  Committee:  http://{config.host}:{config.port}/panitia", flush=True)
+    web.run_app(app, host=config.host, port=config.port, print=_listening, access_log=None)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    config = _config(args)
+    upgrade(config.database_url)
+    print(f"migrated {config.database_url.split('@')[-1]}")
+    return 0
+
+
+async def _with_services(config: Config, job: object) -> object:
+    from server import keys
+
+    app = create_app(config, workers=False)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        return await job(app, keys)  # type: ignore[operator]
+    finally:
+        await runner.cleanup()
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from server.importers import load_dir
+
+    config = _config(args)
+    package = load_dir(args.folder)
+
+    async def job(app: web.Application, keys: object) -> object:
+        return await app[keys.SETUP].import_package(package)  # type: ignore[attr-defined]
+
+    summary = asyncio.run(_with_services(config, job))
+    with args.cards.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["no_peserta", "nama", "desa", "jabatan", "sesi", "pin"])
+        for c in summary.cards:  # type: ignore[attr-defined]
+            out.writerow([c.number, c.name, c.village, c.position, c.session, c.pin])
+    print(f"imported {summary.exam}: {summary.items} items, {summary.candidates} candidates, "  # type: ignore[attr-defined]
+          f"sessions {', '.join(summary.sessions)}\n  key commitment {summary.key_commitment}\n"  # type: ignore[attr-defined]
+          f"  exam cards written to {args.cards}")
+    return 0
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    config = _config(args)
+    password = os.environ.get(args.password_env, "") if args.password_env else secrets.token_urlsafe(12)
+
+    async def job(app: web.Application, keys: object) -> object:
+        await app[keys.COMMITTEE].add_user(username=args.username, password=password,  # type: ignore[attr-defined]
+                                           role=args.role, display_name=args.name)
+        return None
+
+    asyncio.run(_with_services(config, job))
+    print(f"added {args.role} {args.username}" + ("" if args.password_env else f" with password {password}"))
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "serve": cmd_serve, "migrate": cmd_migrate, "import": cmd_import,
+            "user": cmd_user}
+
+if __name__ == "__main__":
+    sys.exit(main())

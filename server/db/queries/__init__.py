@@ -1,0 +1,1 @@
+"""Queries: keyword-only functions over an AsyncSession; they never commit (services own transactions)."""

@@ -1,0 +1,178 @@
+"""Domain events: one small dataclass per state change; each becomes one leaf of the exam log."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+from grader.canonical import JsonValue
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """Base: ``kind`` names the leaf; ``attempt_id`` links it to a candidate's attempt when there is one."""
+
+    kind: ClassVar[str] = ""
+
+    def data(self) -> dict[str, JsonValue]:
+        values: dict[str, Any] = asdict(self)
+        values.pop("attempt_id", None)
+        return values
+
+    def attempt(self) -> int | None:
+        return getattr(self, "attempt_id", None)
+
+
+@dataclass(frozen=True, slots=True)
+class ExamImported(DomainEvent):
+    """The exam definition, bank (without the key) and roster were imported; ``manifest`` pins their hashes."""
+
+    kind: ClassVar[str] = "exam.imported"
+    exam: str
+    manifest_hash: str
+    items: int
+    candidates: int
+    sessions: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCommitted(DomainEvent):
+    """The answer key and scoring rules are sealed: SHA-256(prefix ‖ salt ‖ canonical key) before any start."""
+
+    kind: ClassVar[str] = "key.committed"
+    exam: str
+    commitment: str
+    scheme: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommitteeAction(DomainEvent):
+    """Base for committee interventions: who did it and why."""
+
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOpened(CommitteeAction):
+    """A session opened; candidates may log in with its token (only the token's hash is logged)."""
+
+    kind: ClassVar[str] = "session.opened"
+    session: str = ""
+    token_hash: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPaused(CommitteeAction):
+    """The whole room paused: every running clock froze at the same instant."""
+
+    kind: ClassVar[str] = "session.paused"
+    session: str = ""
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SessionResumed(CommitteeAction):
+    """The room resumed: every clock runs again with exactly the seconds it had at the pause."""
+
+    kind: ClassVar[str] = "session.resumed"
+    session: str = ""
+    paused_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SessionClosed(CommitteeAction):
+    """The session closed: remaining attempts were submitted, never-started candidates marked absent."""
+
+    kind: ClassVar[str] = "session.closed"
+    session: str = ""
+    absent: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeExtended(CommitteeAction):
+    """One candidate got extra time."""
+
+    kind: ClassVar[str] = "attempt.extended"
+    candidate: str = ""
+    extra_ms: int = 0
+    attempt_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoginReset(CommitteeAction):
+    """A proctor released a candidate's login so they can continue on another PC."""
+
+    kind: ClassVar[str] = "login.reset"
+    candidate: str = ""
+    attempt_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateLoggedIn(DomainEvent):
+    """A candidate logged in from a device (the device id is logged only as a short hash)."""
+
+    kind: ClassVar[str] = "login.candidate"
+    candidate: str
+    session: str
+    device: str
+    attempt_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommitteeLoggedIn(DomainEvent):
+    """A committee member logged in."""
+
+    kind: ClassVar[str] = "login.committee"
+    user: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptStarted(DomainEvent):
+    """A candidate started; the seed fixes their item and option order."""
+
+    kind: ClassVar[str] = "attempt.started"
+    candidate: str
+    seed: str
+    allowed_ms: int
+    attempt_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSaved(DomainEvent):
+    """An answer (or its ragu-ragu flag) was stored; ``seq`` is the candidate's own sequence number."""
+
+    kind: ClassVar[str] = "answer.saved"
+    candidate: str
+    item: str
+    value: JsonValue
+    flag: bool
+    seq: int
+    remaining_ms: int
+    attempt_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptSubmitted(DomainEvent):
+    """The attempt ended: by the candidate, by time-out, or forced by the committee (see the reason)."""
+
+    kind: ClassVar[str] = "attempt.submitted"
+    candidate: str
+    reason: str
+    answers_hash: str
+    attempt_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptScored(DomainEvent):
+    """The grader scored the attempt from its recorded answers."""
+
+    kind: ClassVar[str] = "attempt.scored"
+    candidate: str
+    grader_version: str
+    inputs_hash: str
+    total_milli: int
+    passed: bool
+    sections: list[dict[str, JsonValue]]
+    attempt_id: int | None = None

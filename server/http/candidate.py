@@ -1,0 +1,144 @@
+"""Candidate routes under /ujian: pages and the JSON API; every handler acts on the caller's own attempt."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from aiohttp import web
+
+from server import keys
+from server.errors import UNAUTHORIZED, ApiError
+from server.http.common import client_key, html, json_body, lang_of, rate_limited, set_cookie, text_field
+from web.render import strings
+
+COOKIE = "ujian_c"
+DEVICE = "ujian_dev"
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+routes = web.RouteTableDef()
+
+
+async def _candidate(request: web.Request) -> int:
+    token = request.cookies.get(COOKIE)
+    candidate_id = await request.app[keys.EXAMS].whoami(token=token) if token else None
+    if candidate_id is None:
+        raise UNAUTHORIZED
+    return candidate_id
+
+
+@routes.get("/ujian")
+async def login_page(request: web.Request) -> web.StreamResponse:
+    token = request.cookies.get(COOKIE)
+    if token and await request.app[keys.EXAMS].whoami(token=token) is not None:
+        raise web.HTTPFound("/ujian/exam")
+    return html(request, "candidate/login.html", error=None, token_hint=True,
+                boot={"api": "/ujian/api", "lang": lang_of(request),
+                      "strings": strings(lang_of(request), ("login.", "common.", "exam."))})
+
+
+@routes.get("/ujian/exam")
+async def exam_page(request: web.Request) -> web.StreamResponse:
+    token = request.cookies.get(COOKIE)
+    if not token or await request.app[keys.EXAMS].whoami(token=token) is None:
+        raise web.HTTPFound("/ujian")
+    lang = lang_of(request)
+    return html(request, "candidate/exam.html",
+                boot={"api": "/ujian/api", "lang": lang, "strings": strings(lang, ("exam.", "common."))})
+
+
+@routes.post("/ujian/api/login")
+async def login(request: web.Request) -> web.StreamResponse:
+    body = await json_body(request)
+    number = text_field(body, "number", max_len=64).strip()
+    pin = text_field(body, "pin", max_len=32)
+    token = text_field(body, "token", max_len=32)
+    limiter = request.app[keys.LOGIN_LIMIT]
+    address = f"ip:{client_key(request)}"
+    account = f"candidate:{number}"
+    wait = limiter.wait(address, account)
+    if wait:
+        raise rate_limited(wait)
+    device = request.cookies.get(DEVICE) or secrets.token_urlsafe(24)
+    try:
+        result = await request.app[keys.EXAMS].login(number=number, pin=pin, token=token, device_id=device)
+    except ApiError as err:
+        if err.status == 401:
+            limiter.fail(address, account)
+        raise
+    limiter.succeed(account)
+    response = web.json_response({"ok": True})
+    hours = request.app[keys.CONFIG].session_hours
+    set_cookie(response, request, COOKIE, result.token, max_age=hours * 3600)
+    set_cookie(response, request, DEVICE, device, max_age=365 * 86400)
+    return response
+
+
+@routes.post("/ujian/api/logout")
+async def logout(request: web.Request) -> web.StreamResponse:
+    await json_body(request)
+    token = request.cookies.get(COOKIE)
+    if token:
+        await request.app[keys.EXAMS].logout(token=token)
+    response = web.json_response({"ok": True})
+    response.del_cookie(COOKIE, path="/")
+    return response
+
+
+@routes.get("/ujian/api/attempt")
+async def attempt(request: web.Request) -> web.StreamResponse:
+    candidate_id = await _candidate(request)
+    return web.json_response(await request.app[keys.EXAMS].state(candidate_id=candidate_id,
+                                                                   lang=lang_of(request)))
+
+
+@routes.post("/ujian/api/start")
+async def start(request: web.Request) -> web.StreamResponse:
+    candidate_id = await _candidate(request)
+    await json_body(request)
+    await request.app[keys.EXAMS].start(candidate_id=candidate_id)
+    return web.json_response(await request.app[keys.EXAMS].state(candidate_id=candidate_id,
+                                                                   lang=lang_of(request)))
+
+
+@routes.post("/ujian/api/answer")
+async def answer(request: web.Request) -> web.StreamResponse:
+    candidate_id = await _candidate(request)
+    body = await json_body(request)
+    flag = body.get("flag", False)
+    if not isinstance(flag, bool):
+        raise ApiError(400, "answer.flag", "Tanda ragu-ragu tidak valid", "Invalid unsure flag", field="flag")
+    ack = await request.app[keys.EXAMS].answer(candidate_id=candidate_id, item=body.get("item"),  # type: ignore[arg-type]
+                                               value=body.get("value"), flag=flag, seq=body.get("seq"),  # type: ignore[arg-type]
+                                               key=body.get("key"))  # type: ignore[arg-type]
+    return web.json_response(ack.as_json())
+
+
+@routes.post("/ujian/api/submit")
+async def submit(request: web.Request) -> web.StreamResponse:
+    candidate_id = await _candidate(request)
+    body = await json_body(request)
+    if body.get("confirm") is not True:
+        raise ApiError(400, "submit.confirm", "Konfirmasi diperlukan untuk mengakhiri ujian",
+                       "Confirmation is required to finish the exam", field="confirm")
+    await request.app[keys.EXAMS].submit(candidate_id=candidate_id)
+    return web.json_response(await request.app[keys.EXAMS].state(candidate_id=candidate_id,
+                                                                   lang=lang_of(request)))
+
+
+@routes.get("/ujian/api/ping")
+async def ping(request: web.Request) -> web.StreamResponse:
+    candidate_id = await _candidate(request)
+    return web.json_response(await request.app[keys.EXAMS].ping(candidate_id=candidate_id))
+
+
+@routes.get("/ujian/media/{sha}")
+async def media(request: web.Request) -> web.StreamResponse:
+    candidate_id = await _candidate(request)
+    sha = request.match_info["sha"]
+    found = await request.app[keys.EXAMS].media(candidate_id=candidate_id, sha256=sha) if SHA256.match(sha) else None
+    if found is None:
+        raise web.HTTPNotFound()
+    content_type, data = found
+    return web.Response(body=data, content_type=content_type,
+                        headers={"Cache-Control": "private, max-age=86400, immutable"})

@@ -1,0 +1,252 @@
+"""Committee actions: open, pause, resume, close a session; extend, reset, finish a candidate — with reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from server import security
+from server.db.models import AuthSession, CommitteeUser, ExamSession
+from server.db.queries import auth as qa
+from server.db.queries import candidates as qc
+from server.db.queries import exams as qe
+from server.errors import FORBIDDEN, ApiError, bad_request, conflict, not_found
+from server.events import (
+    CommitteeLoggedIn,
+    LoginReset,
+    SessionClosed,
+    SessionOpened,
+    SessionPaused,
+    SessionResumed,
+    TimeExtended,
+)
+from server.services.context import ServiceContext, Tx
+from server.services.exam import ExamService, set_timer, timer_of
+
+ROLES = ("admin", "proctor", "auditor", "witness")
+ACTING_ROLES = ("admin", "proctor")
+MAX_EXTEND_S = 4 * 3600
+
+WRONG_LOGIN = ApiError(401, "login.wrong", "Nama pengguna atau kata sandi salah", "Wrong username or password")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """The committee member behind a request."""
+
+    id: int
+    username: str
+    role: str
+
+    def require(self, *roles: str) -> None:
+        if self.role not in roles:
+            raise FORBIDDEN
+
+
+def _reason(reason: object) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise bad_request("reason.required", "Alasan wajib diisi", "A reason is required", field="reason")
+    if len(reason) > 1000:
+        raise bad_request("reason.long", "Alasan terlalu panjang (maks. 1000 karakter)",
+                          "Reason too long (max 1000 characters)", field="reason")
+    return reason.strip()
+
+
+class CommitteeService:
+    def __init__(self, ctx: ServiceContext, exams: ExamService) -> None:
+        self.ctx = ctx
+        self.exams = exams
+
+    # -- accounts ----------------------------------------------------------------------------------
+
+    async def add_user(self, *, username: str, password: str, role: str, display_name: str = "") -> None:
+        if role not in ROLES:
+            raise bad_request("user.role", f"Peran harus salah satu dari {', '.join(ROLES)}",
+                              f"Role must be one of {', '.join(ROLES)}", field="role")
+        if len(password) < 10:
+            raise bad_request("user.password", "Kata sandi minimal 10 karakter",
+                              "Password must have at least 10 characters", field="password")
+        async with self.ctx.tx() as tx:
+            if await qa.user_by_name(tx.s, username=username) is not None:
+                raise conflict("user.exists", "Nama pengguna sudah ada", "Username already exists")
+            tx.s.add(CommitteeUser(username=username, display_name=display_name or username, role=role,
+                                   password_hash=security.hash_password(password), created_at_ms=tx.now_ms))
+
+    async def login(self, *, username: str, password: str) -> str:
+        async with self.ctx.db.read() as s:
+            user = await qa.user_by_name(s, username=username)
+        if user is None:
+            security.dummy_password_check()
+            raise WRONG_LOGIN
+        if not security.verify_password(user.password_hash, password):
+            raise WRONG_LOGIN
+        cookie = security.new_token()
+        async with self.ctx.tx() as tx:
+            tx.s.add(AuthSession(token_hash=security.token_hash(cookie), kind="committee", subject_id=user.id,
+                                 created_at_ms=tx.now_ms,
+                                 expires_at_ms=tx.now_ms + self.ctx.config.session_hours * 3_600_000,
+                                 revoked=False))
+            await tx.record(CommitteeLoggedIn(user=user.username, role=user.role))
+        return cookie
+
+    async def member(self, *, token: str) -> Member | None:
+        async with self.ctx.db.read() as s:
+            row = await qa.live_session(s, token_hash=security.token_hash(token), kind="committee",
+                                        now_ms=self.ctx.clock.now_ms())
+            if row is None:
+                return None
+            user = await qa.user_by_id(s, user_id=row.subject_id)
+            return Member(user.id, user.username, user.role) if user is not None else None
+
+    async def logout(self, *, token: str) -> None:
+        async with self.ctx.tx() as tx:
+            await qa.revoke(tx.s, token_hash=security.token_hash(token))
+
+    # -- sessions ----------------------------------------------------------------------------------
+
+    async def _session(self, tx: Tx, code: str) -> ExamSession:
+        session = await qe.session_by_code(tx.s, code=code, lock=True)
+        if session is None:
+            raise not_found("Sesi", "Session")
+        return session
+
+    async def open_session(self, who: Member, *, code: str, reason: object) -> str:
+        who.require(*ACTING_ROLES)
+        why = _reason(reason)
+        async with self.ctx.tx() as tx:
+            session = await self._session(tx, code)
+            if session.status != "planned":
+                raise conflict("session.state", "Sesi sudah pernah dibuka", "The session was already opened")
+            session.status = "open"
+            session.token = security.session_token()
+            session.opened_at_ms = tx.now_ms
+            await tx.record(SessionOpened(by=who.username, reason=why, session=code,
+                                          token_hash=security.short_hash(session.token)))
+            return session.token
+
+    async def pause(self, who: Member, *, code: str, reason: object) -> None:
+        who.require(*ACTING_ROLES)
+        why = _reason(reason)
+        async with self.ctx.tx() as tx:
+            session = await self._session(tx, code)
+            if session.status != "open":
+                raise conflict("session.state", "Hanya sesi yang berjalan yang dapat dijeda",
+                               "Only a running session can be paused")
+            rows = await qc.attempts_in_session(tx.s, session_id=session.id, status="working", lock=True)
+            for attempt, _candidate in rows:
+                # Every clock freezes at the same instant, keeping exactly the milliseconds it had.
+                set_timer(attempt, timer_of(attempt).pause(tx.now_ms))
+            session.status = "paused"
+            session.paused_at_ms = tx.now_ms
+            await tx.record(SessionPaused(by=who.username, reason=why, session=code, attempts=len(rows)))
+
+    async def resume(self, who: Member, *, code: str, reason: object) -> None:
+        who.require(*ACTING_ROLES)
+        why = _reason(reason)
+        async with self.ctx.tx() as tx:
+            session = await self._session(tx, code)
+            if session.status != "paused":
+                raise conflict("session.state", "Sesi tidak sedang dijeda", "The session is not paused")
+            for attempt, _candidate in await qc.attempts_in_session(tx.s, session_id=session.id,
+                                                                     status="working", lock=True):
+                set_timer(attempt, timer_of(attempt).start(tx.now_ms))
+            paused_ms = tx.now_ms - (session.paused_at_ms or tx.now_ms)
+            session.status = "open"
+            session.paused_at_ms = None
+            await tx.record(SessionResumed(by=who.username, reason=why, session=code, paused_ms=paused_ms))
+
+    async def close(self, who: Member, *, code: str, reason: object) -> None:
+        who.require(*ACTING_ROLES)
+        why = _reason(reason)
+        async with self.ctx.tx() as tx:
+            session = await self._session(tx, code)
+            if session.status not in ("open", "paused"):
+                raise conflict("session.state", "Sesi belum dibuka atau sudah ditutup",
+                               "The session is not open or already closed")
+            exam = await qe.exam_by_id(tx.s, exam_id=session.exam_id)
+            assert exam is not None
+            absent: list[str] = []
+            for attempt, candidate in await qc.attempts_in_session(tx.s, session_id=session.id, lock=True):
+                if attempt.status == "working":
+                    await self.exams.finish(tx, attempt, candidate, exam, reason="session_closed")
+                elif attempt.status == "not_started":
+                    # Never started: absent, and never scored.
+                    attempt.status = "absent"
+                    absent.append(candidate.number)
+            session.status = "closed"
+            session.closed_at_ms = tx.now_ms
+            await tx.record(SessionClosed(by=who.username, reason=why, session=code, absent=absent))
+
+    # -- candidates --------------------------------------------------------------------------------
+
+    async def extend(self, who: Member, *, number: str, seconds: object, reason: object) -> None:
+        who.require(*ACTING_ROLES)
+        why = _reason(reason)
+        if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 < seconds <= MAX_EXTEND_S:
+            raise bad_request("extend.seconds", f"Tambahan waktu harus 1–{MAX_EXTEND_S} detik",
+                              f"Extra time must be 1–{MAX_EXTEND_S} seconds", field="seconds")
+        async with self.ctx.tx() as tx:
+            attempt, candidate = await self._candidate(tx, number)
+            if attempt.status in ("submitted", "absent"):
+                raise conflict("attempt.finished", "Ujian peserta ini sudah selesai",
+                               "This candidate's exam is already finished")
+            set_timer(attempt, timer_of(attempt).extend(seconds * 1000))
+            await tx.record(TimeExtended(by=who.username, reason=why, candidate=number, extra_ms=seconds * 1000,
+                                         attempt_id=attempt.id))
+            _ = candidate
+
+    async def reset_login(self, who: Member, *, number: str, reason: object) -> None:
+        who.require(*ACTING_ROLES)
+        why = _reason(reason)
+        async with self.ctx.tx() as tx:
+            attempt, candidate = await self._candidate(tx, number)
+            candidate.device_hash = None
+            await qa.revoke_all(tx.s, kind="candidate", subject_id=candidate.id)
+            await tx.record(LoginReset(by=who.username, reason=why, candidate=number, attempt_id=attempt.id))
+
+    async def force_finish(self, who: Member, *, number: str, reason: object) -> None:
+        who.require(*ACTING_ROLES)
+        why = _reason(reason)
+        async with self.ctx.tx() as tx:
+            attempt, candidate = await self._candidate(tx, number)
+            if attempt.status != "working":
+                raise conflict("attempt.not_working", "Peserta ini tidak sedang mengerjakan ujian",
+                               "This candidate is not taking the exam now")
+            exam = await qe.exam_by_id(tx.s, exam_id=candidate.exam_id)
+            assert exam is not None
+            await self.exams.finish(tx, attempt, candidate, exam, reason=f"forced: {why}")
+
+    async def _candidate(self, tx: Tx, number: str) -> tuple[Any, Any]:
+        candidate = await qc.candidate_by_number(tx.s, number=number)
+        if candidate is None:
+            raise not_found("Peserta", "Candidate")
+        attempt = await qc.attempt_of(tx.s, candidate_id=candidate.id, lock=True)
+        assert attempt is not None
+        return attempt, candidate
+
+    # -- overview ----------------------------------------------------------------------------------
+
+    async def overview(self, who: Member) -> dict[str, Any]:
+        now = self.ctx.clock.now_ms()
+        async with self.ctx.db.read() as s:
+            sessions = await qe.all_sessions(s)
+            exams = {e.id: e for e in await qe.all_exams(s)}
+            rows = await qc.roster(s)
+        by_id = {x.id: x for x in sessions}
+        see_token = who.role in ACTING_ROLES
+        return {
+            "user": {"username": who.username, "role": who.role},
+            "server_time_ms": now,
+            "exams": [{"code": e.code, "title": e.title, "key_commitment": e.key_commitment}
+                      for e in exams.values()],
+            "sessions": [{"code": x.code, "status": x.status, "token": x.token if see_token else None,
+                          "opened_at_ms": x.opened_at_ms} for x in sessions],
+            "candidates": [{
+                "number": c.number, "name": c.name, "village": c.village, "position": c.position,
+                "session": by_id[c.session_id].code, "status": a.status,
+                "paused": by_id[c.session_id].status == "paused" and a.status == "working",
+                "answered": a.answered, "total": len(self.ctx.spec(exams[c.exam_id]).items),
+                "remaining_ms": timer_of(a).remaining(now), "total_milli": a.total_milli, "passed": a.passed,
+                "logged_in": c.device_hash is not None, "last_seen_ms": c.last_seen_ms,
+            } for c, a in rows],
+        }

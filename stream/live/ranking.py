@@ -1,0 +1,67 @@
+"""Ranking within a formation: a cascade of criteria, competition ranking ("1, 2, 2, 4") on full ties."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from stream.live.model import SeatRow
+
+_LAST = 1 << 62  # sorts after every real millisecond timestamp
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One tie-break step: a name (shown in docs and audits) and a key where smaller ranks higher."""
+
+    name: str
+    key: Callable[[SeatRow], Any]
+
+
+def total_desc() -> Criterion:
+    return Criterion("total_desc", lambda r: -(r.total_milli or 0))
+
+
+def submitted_earlier() -> Criterion:
+    return Criterion("submitted_earlier",
+                     lambda r: r.submitted_at_ms if r.submitted_at_ms is not None else _LAST)
+
+
+def section_desc(code: str) -> Criterion:
+    """Higher score in one section first (e.g. the configured cascade may put TKP before time)."""
+    def key(r: SeatRow) -> int:
+        return -dict(r.sections).get(code, 0)
+    return Criterion(f"section_desc:{code}", key)
+
+
+@dataclass(frozen=True, slots=True)
+class Cascade:
+    """Criteria applied in order; seats equal on all of them share a rank."""
+
+    criteria: tuple[Criterion, ...]
+
+    def key(self, row: SeatRow) -> tuple[Any, ...]:
+        return tuple(c.key(row) for c in self.criteria)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.criteria)
+
+
+DEFAULT_CASCADE = Cascade((total_desc(), submitted_earlier()))
+"""Total descending, then whoever submitted earlier, then an equal rank."""
+
+
+def rank(rows: Iterable[SeatRow], cascade: Cascade = DEFAULT_CASCADE) -> dict[str, int]:
+    """Rank by participant number for the seats that are ranked (submitted with a total); others are absent."""
+    ranked: Sequence[SeatRow] = sorted((r for r in rows if r.ranked), key=lambda r: (cascade.key(r), r.number))
+    out: dict[str, int] = {}
+    prev_key: tuple[Any, ...] | None = None
+    prev_rank = 0
+    for position, row in enumerate(ranked, start=1):
+        key = cascade.key(row)
+        if key != prev_key:
+            prev_rank, prev_key = position, key
+        out[row.number] = prev_rank
+    return out
