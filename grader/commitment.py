@@ -7,7 +7,7 @@ import hmac
 import os
 import re
 
-DOMAIN = b"ujian-key-commit/v1"
+DOMAIN = b"ujian-key-commit/v1\x00"
 """Domain separation so the digest cannot be mistaken for any other hash in the system."""
 SALT_SIZE = 32
 

@@ -33,7 +33,9 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.COMMITTEE] = CommitteeService(ctx, exams)
     app[keys.SETUP] = SetupService(ctx)
     await app[keys.SETUP].initialise()
+    ctx.start()
     yield
+    await ctx.stop()
     await db.dispose()
 
 

@@ -36,8 +36,14 @@ def parser() -> argparse.ArgumentParser:
     _common(demo)
     demo.add_argument("--db", type=Path, default=Path("ujian-demo.db"), help="demo SQLite file (recreated)")
     demo.add_argument("--simulate", type=int, default=4, help="how many simulated candidates (default 4)")
-    demo.add_argument("--pace", type=float, nargs=2, default=(3.0, 12.0), metavar=("MIN_S", "MAX_S"),
-                      help="seconds between a simulated candidate's answers")
+    demo.add_argument(
+        "--pace",
+        type=float,
+        nargs=2,
+        default=(3.0, 12.0),
+        metavar=("MIN_S", "MAX_S"),
+        help="seconds between a simulated candidate's answers",
+    )
     serve = sub.add_parser("serve", help="run the exam server")
     _common(serve)
     serve.add_argument("--migrate", action="store_true", help="apply database migrations first")
@@ -87,8 +93,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     url = f"sqlite+aiosqlite:///{db}"
-    config = _config(args, demo=True, database_url=url, host=args.host, port=args.port,
-                     secret_key=os.environ.get("UJIAN_SECRET_KEY") or DEMO_SECRET)
+    config = _config(
+        args,
+        demo=True,
+        database_url=url,
+        host=args.host,
+        port=args.port,
+        secret_key=os.environ.get("UJIAN_SECRET_KEY") or DEMO_SECRET,
+    )
     upgrade(config.database_url)
     app = create_app(config)
     app.cleanup_ctx.append(demo_ctx(package, args.simulate, Pace(*args.pace)))
@@ -110,8 +122,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.migrate:
         upgrade(config.database_url)
     app = create_app(config)
-    print(f"Ujian Terbuka exam server\n  Candidates: http://{config.host}:{config.port}/ujian\n"
-          f"  Committee:  http://{config.host}:{config.port}/panitia", flush=True)
+    print(
+        f"Ujian Terbuka exam server\n  Candidates: http://{config.host}:{config.port}/ujian\n"
+        f"  Committee:  http://{config.host}:{config.port}/panitia",
+        flush=True,
+    )
     web.run_app(app, host=config.host, port=config.port, print=_listening, access_log=None)
     return 0
 
@@ -150,9 +165,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         out.writerow(["no_peserta", "nama", "desa", "jabatan", "sesi", "pin"])
         for c in summary.cards:  # type: ignore[attr-defined]
             out.writerow([c.number, c.name, c.village, c.position, c.session, c.pin])
-    print(f"imported {summary.exam}: {summary.items} items, {summary.candidates} candidates, "  # type: ignore[attr-defined]
-          f"sessions {', '.join(summary.sessions)}\n  key commitment {summary.key_commitment}\n"  # type: ignore[attr-defined]
-          f"  exam cards written to {args.cards}")
+    print(
+        f"imported {summary.exam}: {summary.items} items, {summary.candidates} candidates, "  # type: ignore[attr-defined]
+        f"sessions {', '.join(summary.sessions)}\n  key commitment {summary.key_commitment}\n"  # type: ignore[attr-defined]
+        f"  exam cards written to {args.cards}"
+    )
     return 0
 
 
@@ -161,8 +178,12 @@ def cmd_user(args: argparse.Namespace) -> int:
     password = os.environ.get(args.password_env, "") if args.password_env else secrets.token_urlsafe(12)
 
     async def job(app: web.Application, keys: object) -> object:
-        await app[keys.COMMITTEE].add_user(username=args.username, password=password,  # type: ignore[attr-defined]
-                                           role=args.role, display_name=args.name)
+        await app[keys.COMMITTEE].add_user(
+            username=args.username,
+            password=password,  # type: ignore[attr-defined]
+            role=args.role,
+            display_name=args.name,
+        )
         return None
 
     asyncio.run(_with_services(config, job))
@@ -170,8 +191,13 @@ def cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "serve": cmd_serve, "migrate": cmd_migrate, "import": cmd_import,
-            "user": cmd_user}
+COMMANDS = {
+    "demo": cmd_demo,
+    "serve": cmd_serve,
+    "migrate": cmd_migrate,
+    "import": cmd_import,
+    "user": cmd_user,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +41,6 @@ class Config:
         return self.database_url.startswith("sqlite")
 
 
-
-
 def _problem(key: str, id_: str, en: str) -> Problem:
     return Problem(code="config.invalid", id=id_, en=en, field=key, source="config")
 
@@ -73,13 +71,19 @@ def _coerce(key: str, raw: Any, problems: list[Problem]) -> Any:
             return tuple(raw)
         return str(raw)
     except (TypeError, ValueError):
-        problems.append(_problem(key, f"Nilai '{raw}' tidak valid untuk {key} ({kind})",
-                                 f"Value '{raw}' is not valid for {key} ({kind})"))
+        problems.append(
+            _problem(
+                key,
+                f"Nilai '{raw}' tidak valid untuk {key} ({kind})",
+                f"Value '{raw}' is not valid for {key} ({kind})",
+            )
+        )
         return None
 
 
-def load_config(*, toml_path: Path | None = None, env: Mapping[str, str] | None = None,
-                **overrides: Any) -> Config:
+def load_config(
+    *, toml_path: Path | None = None, env: Mapping[str, str] | None = None, **overrides: Any
+) -> Config:
     """Defaults, then the TOML file, then ``UJIAN_*`` variables, then explicit overrides; validated."""
     env = os.environ if env is None else env
     problems: list[Problem] = []
@@ -89,12 +93,21 @@ def load_config(*, toml_path: Path | None = None, env: Mapping[str, str] | None 
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ProblemsError([Problem(code="config.file", id=f"Berkas konfigurasi tidak terbaca: {exc}",
-                                         en=f"Config file cannot be read: {exc}", source=str(path))]) from exc
+            raise ProblemsError(
+                [
+                    Problem(
+                        code="config.file",
+                        id=f"Berkas konfigurasi tidak terbaca: {exc}",
+                        en=f"Config file cannot be read: {exc}",
+                        source=str(path),
+                    )
+                ]
+            ) from exc
         for key, raw in data.items():
             if key not in Config.__dataclass_fields__:
-                problems.append(_problem(key, f"Kunci konfigurasi tidak dikenal: {key}",
-                                         f"Unknown config key: {key}"))
+                problems.append(
+                    _problem(key, f"Kunci konfigurasi tidak dikenal: {key}", f"Unknown config key: {key}")
+                )
                 continue
             values[key] = _coerce(key, raw, problems)
     for key in Config.__dataclass_fields__:
@@ -116,22 +129,36 @@ def validate(config: Config) -> None:
     problems: list[Problem] = []
     if not config.demo:
         if not config.secret_key or config.secret_key == DEMO_SECRET:
-            problems.append(_problem(
-                "secret_key",
-                "UJIAN_SECRET_KEY wajib diisi (acak, minimal 32 karakter) di luar mode demo",
-                "UJIAN_SECRET_KEY is required outside demo mode (random, at least 32 characters)"))
+            problems.append(
+                _problem(
+                    "secret_key",
+                    "UJIAN_SECRET_KEY wajib diisi (acak, minimal 32 karakter) di luar mode demo",
+                    "UJIAN_SECRET_KEY is required outside demo mode (random, at least 32 characters)",
+                )
+            )
         elif len(config.secret_key) < 32:
-            problems.append(_problem("secret_key", "UJIAN_SECRET_KEY terlalu pendek (minimal 32 karakter)",
-                                     "UJIAN_SECRET_KEY is too short (at least 32 characters)"))
+            problems.append(
+                _problem(
+                    "secret_key",
+                    "UJIAN_SECRET_KEY terlalu pendek (minimal 32 karakter)",
+                    "UJIAN_SECRET_KEY is too short (at least 32 characters)",
+                )
+            )
     if not (0 < config.port < 65536):
         problems.append(_problem("port", "Port harus 1–65535", "Port must be 1–65535"))
     if not config.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-        problems.append(_problem(
-            "database_url",
-            "UJIAN_DATABASE_URL harus sqlite+aiosqlite:///… atau postgresql+asyncpg://…",
-            "UJIAN_DATABASE_URL must be sqlite+aiosqlite:///… or postgresql+asyncpg://…"))
+        problems.append(
+            _problem(
+                "database_url",
+                "UJIAN_DATABASE_URL harus sqlite+aiosqlite:///… atau postgresql+asyncpg://…",
+                "UJIAN_DATABASE_URL must be sqlite+aiosqlite:///… or postgresql+asyncpg://…",
+            )
+        )
     if config.session_hours <= 0 or config.login_rate_per_minute <= 0 or config.autosubmit_interval_ms <= 0:
-        problems.append(_problem("session_hours", "Nilai waktu/batas harus positif",
-                                 "Time and limit values must be positive"))
+        problems.append(
+            _problem(
+                "session_hours", "Nilai waktu/batas harus positif", "Time and limit values must be positive"
+            )
+        )
     if problems:
         raise ProblemsError(problems)

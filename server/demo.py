@@ -42,18 +42,25 @@ async def seed(app: web.Application, package: ExamPackage, *, simulate: int) -> 
     """Import the sample exam, add the committee logins and open the first session."""
     summary = await app[keys.SETUP].import_package(package)
     committee = app[keys.COMMITTEE]
-    await committee.add_user(username=DEMO_ADMIN[0], password=DEMO_ADMIN[1], role="admin",
-                             display_name="Admin Demo")
-    await committee.add_user(username=DEMO_PROCTOR[0], password=DEMO_PROCTOR[1], role="proctor",
-                             display_name="Pengawas Demo")
+    await committee.add_user(
+        username=DEMO_ADMIN[0], password=DEMO_ADMIN[1], role="admin", display_name="Admin Demo"
+    )
+    await committee.add_user(
+        username=DEMO_PROCTOR[0], password=DEMO_PROCTOR[1], role="proctor", display_name="Pengawas Demo"
+    )
     first = summary.sessions[0]
-    token = await committee.open_session(Member(0, DEMO_ADMIN[0], "admin"), code=first,
-                                         reason="Demo: sesi dibuka otomatis / opened automatically")
+    token = await committee.open_session(
+        Member(0, DEMO_ADMIN[0], "admin"),
+        code=first,
+        reason="Demo: sesi dibuka otomatis / opened automatically",
+    )
     in_first = tuple(c for c in summary.cards if c.session == first)
     return DemoState(summary, token, in_first[:simulate], in_first[simulate:])
 
 
-def demo_ctx(package: ExamPackage, simulate: int, pace: Pace) -> Callable[[web.Application], AsyncIterator[None]]:
+def demo_ctx(
+    package: ExamPackage, simulate: int, pace: Pace
+) -> Callable[[web.Application], AsyncIterator[None]]:
     """Seed before the server listens; the simulated candidates start once it does (they wait and retry)."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
@@ -61,9 +68,15 @@ def demo_ctx(package: ExamPackage, simulate: int, pace: Pace) -> Callable[[web.A
         app[DEMO] = state
         config = app[keys.CONFIG]
         base = f"http://{config.host}:{config.port}"
-        tasks = [asyncio.create_task(_run_bot(SimulatedCandidate(base, card.number, card.pin, state.token,
-                                                                 pace=pace, seed=n), delay=1.0 + 3.0 * n))
-                 for n, card in enumerate(state.simulated)]
+        tasks = [
+            asyncio.create_task(
+                _run_bot(
+                    SimulatedCandidate(base, card.number, card.pin, state.token, pace=pace, seed=n),
+                    delay=1.0 + 3.0 * n,
+                )
+            )
+            for n, card in enumerate(state.simulated)
+        ]
         yield
         for task in tasks:
             task.cancel()

@@ -32,9 +32,17 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     token = request.cookies.get(COOKIE)
     if token and await request.app[keys.EXAMS].whoami(token=token) is not None:
         raise web.HTTPFound("/ujian/exam")
-    return html(request, "candidate/login.html", error=None, token_hint=True,
-                boot={"api": "/ujian/api", "lang": lang_of(request),
-                      "strings": strings(lang_of(request), ("login.", "common.", "exam."))})
+    return html(
+        request,
+        "candidate/login.html",
+        error=None,
+        token_hint=True,
+        boot={
+            "api": "/ujian/api",
+            "lang": lang_of(request),
+            "strings": strings(lang_of(request), ("login.", "common.", "exam.")),
+        },
+    )
 
 
 @routes.get("/ujian/exam")
@@ -43,8 +51,11 @@ async def exam_page(request: web.Request) -> web.StreamResponse:
     if not token or await request.app[keys.EXAMS].whoami(token=token) is None:
         raise web.HTTPFound("/ujian")
     lang = lang_of(request)
-    return html(request, "candidate/exam.html",
-                boot={"api": "/ujian/api", "lang": lang, "strings": strings(lang, ("exam.", "common."))})
+    return html(
+        request,
+        "candidate/exam.html",
+        boot={"api": "/ujian/api", "lang": lang, "strings": strings(lang, ("exam.", "common."))},
+    )
 
 
 @routes.post("/ujian/api/login")
@@ -88,8 +99,9 @@ async def logout(request: web.Request) -> web.StreamResponse:
 @routes.get("/ujian/api/attempt")
 async def attempt(request: web.Request) -> web.StreamResponse:
     candidate_id = await _candidate(request)
-    return web.json_response(await request.app[keys.EXAMS].state(candidate_id=candidate_id,
-                                                                   lang=lang_of(request)))
+    return web.json_response(
+        await request.app[keys.EXAMS].state(candidate_id=candidate_id, lang=lang_of(request))
+    )
 
 
 @routes.post("/ujian/api/start")
@@ -97,8 +109,9 @@ async def start(request: web.Request) -> web.StreamResponse:
     candidate_id = await _candidate(request)
     await json_body(request)
     await request.app[keys.EXAMS].start(candidate_id=candidate_id)
-    return web.json_response(await request.app[keys.EXAMS].state(candidate_id=candidate_id,
-                                                                   lang=lang_of(request)))
+    return web.json_response(
+        await request.app[keys.EXAMS].state(candidate_id=candidate_id, lang=lang_of(request))
+    )
 
 
 @routes.post("/ujian/api/answer")
@@ -108,9 +121,14 @@ async def answer(request: web.Request) -> web.StreamResponse:
     flag = body.get("flag", False)
     if not isinstance(flag, bool):
         raise ApiError(400, "answer.flag", "Tanda ragu-ragu tidak valid", "Invalid unsure flag", field="flag")
-    ack = await request.app[keys.EXAMS].answer(candidate_id=candidate_id, item=body.get("item"),  # type: ignore[arg-type]
-                                               value=body.get("value"), flag=flag, seq=body.get("seq"),  # type: ignore[arg-type]
-                                               key=body.get("key"))  # type: ignore[arg-type]
+    ack = await request.app[keys.EXAMS].answer(
+        candidate_id=candidate_id,
+        item=body.get("item"),  # type: ignore[arg-type]
+        value=body.get("value"),
+        flag=flag,
+        seq=body.get("seq"),  # type: ignore[arg-type]
+        key=body.get("key"),
+    )  # type: ignore[arg-type]
     return web.json_response(ack.as_json())
 
 
@@ -119,11 +137,17 @@ async def submit(request: web.Request) -> web.StreamResponse:
     candidate_id = await _candidate(request)
     body = await json_body(request)
     if body.get("confirm") is not True:
-        raise ApiError(400, "submit.confirm", "Konfirmasi diperlukan untuk mengakhiri ujian",
-                       "Confirmation is required to finish the exam", field="confirm")
+        raise ApiError(
+            400,
+            "submit.confirm",
+            "Konfirmasi diperlukan untuk mengakhiri ujian",
+            "Confirmation is required to finish the exam",
+            field="confirm",
+        )
     await request.app[keys.EXAMS].submit(candidate_id=candidate_id)
-    return web.json_response(await request.app[keys.EXAMS].state(candidate_id=candidate_id,
-                                                                   lang=lang_of(request)))
+    return web.json_response(
+        await request.app[keys.EXAMS].state(candidate_id=candidate_id, lang=lang_of(request))
+    )
 
 
 @routes.get("/ujian/api/ping")
@@ -136,9 +160,14 @@ async def ping(request: web.Request) -> web.StreamResponse:
 async def media(request: web.Request) -> web.StreamResponse:
     candidate_id = await _candidate(request)
     sha = request.match_info["sha"]
-    found = await request.app[keys.EXAMS].media(candidate_id=candidate_id, sha256=sha) if SHA256.match(sha) else None
+    found = (
+        await request.app[keys.EXAMS].media(candidate_id=candidate_id, sha256=sha)
+        if SHA256.match(sha)
+        else None
+    )
     if found is None:
         raise web.HTTPNotFound()
     content_type, data = found
-    return web.Response(body=data, content_type=content_type,
-                        headers={"Cache-Control": "private, max-age=86400, immutable"})
+    return web.Response(
+        body=data, content_type=content_type, headers={"Cache-Control": "private, max-age=86400, immutable"}
+    )

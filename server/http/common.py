@@ -18,9 +18,11 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 MAX_JSON_BYTES = 64 * 1024
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-       "connect-src 'self' ws: wss:; media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; "
-       "form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self' ws: wss:; media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
 LANG_COOKIE = "ujian_lang"
 
 
@@ -44,12 +46,19 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     except web.HTTPException as exc:
         if "/api/" not in request.path or exc.status < 400:
             raise
-        return error_response(ApiError(exc.status, f"http.{exc.status}", f"Permintaan ditolak ({exc.reason})",
-                                       f"Request refused ({exc.reason})"))
+        return error_response(
+            ApiError(
+                exc.status,
+                f"http.{exc.status}",
+                f"Permintaan ditolak ({exc.reason})",
+                f"Request refused ({exc.reason})",
+            )
+        )
     except ProblemsError as err:
         first = err.problems[0]
-        return error_response(ApiError(400, first.code, first.id, first.en, field=first.field,
-                                       problems=err.problems))
+        return error_response(
+            ApiError(400, first.code, first.id, first.en, field=first.field, problems=err.problems)
+        )
 
 
 @web.middleware
@@ -62,16 +71,21 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
     if request.path.startswith(("/ujian", "/panitia")):
         response.headers.setdefault("Cache-Control", "no-store")
     if "lang" in request.query and request.query["lang"] in LANGS:
-        response.set_cookie(LANG_COOKIE, request.query["lang"], max_age=365 * 86400, samesite="Lax",
-                            httponly=True)
+        response.set_cookie(
+            LANG_COOKIE, request.query["lang"], max_age=365 * 86400, samesite="Lax", httponly=True
+        )
     return response
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
     """A JSON object body; anything else is a clear 400 (and the content type is our CSRF guard)."""
     if request.content_type != "application/json":
-        raise ApiError(415, "body.content_type", "Permintaan harus berformat JSON",
-                       "The request must be JSON (Content-Type: application/json)")
+        raise ApiError(
+            415,
+            "body.content_type",
+            "Permintaan harus berformat JSON",
+            "The request must be JSON (Content-Type: application/json)",
+        )
     if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
         raise ApiError(413, "body.too_large", "Permintaan terlalu besar", "Request too large")
     raw = await request.content.read(MAX_JSON_BYTES + 1)
@@ -80,19 +94,26 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     try:
         body = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "body.json", "Isi permintaan bukan JSON yang valid",
-                       "The request body is not valid JSON") from None
+        raise ApiError(
+            400, "body.json", "Isi permintaan bukan JSON yang valid", "The request body is not valid JSON"
+        ) from None
     if not isinstance(body, dict):
-        raise ApiError(400, "body.object", "Isi permintaan harus objek JSON",
-                       "The request body must be a JSON object")
+        raise ApiError(
+            400, "body.object", "Isi permintaan harus objek JSON", "The request body must be a JSON object"
+        )
     return body
 
 
 def text_field(body: dict[str, Any], name: str, *, max_len: int = 200) -> str:
     value = body.get(name)
     if not isinstance(value, str) or not value.strip() or len(value) > max_len:
-        raise ApiError(400, f"field.{name}", f"Isian '{name}' wajib diisi (teks, maks. {max_len} karakter)",
-                       f"Field '{name}' is required (text, at most {max_len} characters)", field=name)
+        raise ApiError(
+            400,
+            f"field.{name}",
+            f"Isian '{name}' wajib diisi (teks, maks. {max_len} karakter)",
+            f"Field '{name}' is required (text, at most {max_len} characters)",
+            field=name,
+        )
     return value
 
 
@@ -103,19 +124,26 @@ def client_key(request: web.Request) -> str:
     return request.remote or "?"
 
 
-def set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str, *,
-               max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="Strict", path="/",
-                        secure=request.secure)
+def set_cookie(
+    response: web.StreamResponse, request: web.Request, name: str, value: str, *, max_age: int
+) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite="Strict", path="/", secure=request.secure
+    )
 
 
 def html(request: web.Request, template: str, *, status: int = 200, **context: Any) -> web.Response:
-    return web.Response(text=render(template, lang=lang_of(request), **context), status=status,
-                        content_type="text/html")
+    return web.Response(
+        text=render(template, lang=lang_of(request), **context), status=status, content_type="text/html"
+    )
 
 
 def rate_limited(wait: float) -> ApiError:
     seconds = int(wait) + 1
-    return ApiError(429, "login.rate_limited",
-                    f"Terlalu banyak percobaan masuk. Coba lagi dalam {seconds} detik.",
-                    f"Too many login attempts. Try again in {seconds} seconds.", retry_after=seconds)
+    return ApiError(
+        429,
+        "login.rate_limited",
+        f"Terlalu banyak percobaan masuk. Coba lagi dalam {seconds} detik.",
+        f"Too many login attempts. Try again in {seconds} seconds.",
+        retry_after=seconds,
+    )

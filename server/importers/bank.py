@@ -15,7 +15,6 @@ from typing import Any
 
 from grader.build import build_item
 from grader.problems import Problem, ProblemsError
-
 from server.importers.common import (
     MAX_FILE_BYTES,
     MAX_IMAGE_BYTES,
@@ -79,8 +78,15 @@ _PARTIAL = {
 }
 _TRUE = {"b", "benar", "true", "t", "ya", "y", "1"}
 _FALSE = {"s", "salah", "false", "f", "tidak", "0"}
-RAW_TO_COLUMN = {"code": "code", "section": "section", "kind": "kind", "points": "points",
-                  "options": "opt_A", "key": "key", "params": "partial"}
+RAW_TO_COLUMN = {
+    "code": "code",
+    "section": "section",
+    "kind": "kind",
+    "points": "points",
+    "options": "opt_A",
+    "key": "key",
+    "params": "partial",
+}
 BANK_NAMES = ("soal.xlsx", "soal.csv", "soal.json")
 _BANK_EXTS = (".xlsx", ".xlsm", ".xls", ".csv", ".json")
 
@@ -136,8 +142,9 @@ class _Row:
         except FieldError as err:
             self.problems.append(located(self.record, name, self.source, err))
             return ""
-        long = too_long(value, limit, row=self.record.row, field=self.record.headers.get(name, name),
-                        source=self.source)
+        long = too_long(
+            value, limit, row=self.record.row, field=self.record.headers.get(name, name), source=self.source
+        )
         if long:
             self.problems.append(long)
         return value
@@ -154,22 +161,29 @@ def _letters(value: Any) -> list[str]:
     letters = []
     for part in parts:
         if not isinstance(part, str):
-            raise FieldError("key.syntax", f"Kunci berisi {part!r}, bukan huruf opsi",
-                             f"The key contains {part!r}, not an option letter")
+            raise FieldError(
+                "key.syntax",
+                f"Kunci berisi {part!r}, bukan huruf opsi",
+                f"The key contains {part!r}, not an option letter",
+            )
         letter = part.strip().upper()
         if not letter:
             continue
         if len(letter) != 1 or letter not in LETTERS:
-            raise FieldError("key.syntax", f"'{part.strip()}' bukan huruf opsi A–H",
-                             f"'{part.strip()}' is not an option letter A–H")
+            raise FieldError(
+                "key.syntax",
+                f"'{part.strip()}' bukan huruf opsi A–H",
+                f"'{part.strip()}' is not an option letter A–H",
+            )
         letters.append(letter)
     return letters
 
 
 def _check_members(letters: list[str], options: list[str]) -> None:
     if len(set(letters)) != len(letters):
-        raise FieldError("key.duplicate", "Ada huruf yang ditulis dua kali di kunci",
-                         "A letter appears twice in the key")
+        raise FieldError(
+            "key.duplicate", "Ada huruf yang ditulis dua kali di kunci", "A letter appears twice in the key"
+        )
     unknown = [c for c in letters if c not in options]
     if unknown:
         shown = ", ".join(options) or "-"
@@ -204,11 +218,17 @@ def _tkp_key(value: Any, options: list[str]) -> dict[str, int]:
         if isinstance(weight, str) and re.fullmatch(r"-?\d+", weight.strip()):
             weight = int(weight)
         if letter not in LETTERS or not isinstance(weight, int) or isinstance(weight, bool):
-            raise FieldError("key.syntax", f"Pasangan kunci TKP '{letter}={weight}' tidak sah",
-                             f"TKP key pair '{letter}={weight}' is invalid")
+            raise FieldError(
+                "key.syntax",
+                f"Pasangan kunci TKP '{letter}={weight}' tidak sah",
+                f"TKP key pair '{letter}={weight}' is invalid",
+            )
         if letter in key:
-            raise FieldError("key.duplicate", f"Opsi {letter} ditulis dua kali di kunci TKP",
-                             f"Option {letter} appears twice in the TKP key")
+            raise FieldError(
+                "key.duplicate",
+                f"Opsi {letter} ditulis dua kali di kunci TKP",
+                f"Option {letter} appears twice in the TKP key",
+            )
         key[letter] = weight
     if not key:
         raise FieldError("key.empty", "Kunci TKP kosong", "The TKP key is empty")
@@ -240,8 +260,11 @@ def parse_key(kind: str, value: Any, options: list[str]) -> Any:
     letters = _letters(value)
     if kind == "single":
         if len(letters) != 1:
-            raise FieldError("key.syntax", "Soal PG memerlukan tepat satu huruf kunci, mis. C",
-                             "A single-choice item needs exactly one key letter, e.g. C")
+            raise FieldError(
+                "key.syntax",
+                "Soal PG memerlukan tepat satu huruf kunci, mis. C",
+                "A single-choice item needs exactly one key letter, e.g. C",
+            )
         _check_members(letters, options)
         return letters[0]
     if not letters:
@@ -255,12 +278,15 @@ def _points(value: Any) -> int:
         pass
     elif isinstance(value, int):
         return value
-    elif isinstance(value, Decimal) and value == value.to_integral_value():
+    elif (isinstance(value, Decimal) and value == value.to_integral_value()) or (
+        isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value)
+    ):
         return int(value)
-    elif isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        return int(value)
-    raise FieldError("points.invalid", f"Bobot '{as_text(value)}' harus bilangan bulat, mis. 5",
-                     f"Points '{as_text(value)}' must be a whole number, e.g. 5")
+    raise FieldError(
+        "points.invalid",
+        f"Bobot '{as_text(value)}' harus bilangan bulat, mis. 5",
+        f"Points '{as_text(value)}' must be a whole number, e.g. 5",
+    )
 
 
 # ---- one row ------------------------------------------------------------------------------------------
@@ -276,21 +302,30 @@ def _options(row: _Row, kind: str, resolver: ImageResolver) -> list[BankOption]:
             gaps.append(letter)
             continue
         if kind == "truefalse":
-            row.bad(f"opt_{letter}", "option.not_allowed",
-                    "Soal benar-salah tidak memakai opsi; kosongkan kolom ini",
-                    "A true/false item has no options; leave this column empty")
+            row.bad(
+                f"opt_{letter}",
+                "option.not_allowed",
+                "Soal benar-salah tidak memakai opsi; kosongkan kolom ini",
+                "A true/false item has no options; leave this column empty",
+            )
             continue
         for missing in gaps:
-            row.bad(f"opt_{missing}", "option.gap",
-                    f"Opsi {missing} kosong padahal opsi {letter} terisi; opsi harus berurutan tanpa celah",
-                    f"Option {missing} is empty although option {letter} is filled in; options must be "
-                    "consecutive, without gaps")
+            row.bad(
+                f"opt_{missing}",
+                "option.gap",
+                f"Opsi {missing} kosong padahal opsi {letter} terisi; opsi harus berurutan tanpa celah",
+                f"Option {missing} is empty although option {letter} is filled in; options must be "
+                "consecutive, without gaps",
+            )
         gaps = []
         filled.append(BankOption(id=letter, text=text, image=_image(row, f"img_{letter}", ref, resolver)))
     if kind != "truefalse" and len(filled) < 2:
-        row.bad("opt_A", "option.too_few",
-                f"Soal pilihan memerlukan paling sedikit 2 opsi (terisi {len(filled)})",
-                f"A choice item needs at least 2 options ({len(filled)} filled in)")
+        row.bad(
+            "opt_A",
+            "option.too_few",
+            f"Soal pilihan memerlukan paling sedikit 2 opsi (terisi {len(filled)})",
+            f"A choice item needs at least 2 options ({len(filled)} filled in)",
+        )
     return filled
 
 
@@ -307,13 +342,21 @@ def _image(row: _Row, name: str, ref: str, resolver: ImageResolver) -> str | Non
 def _kind(row: _Row) -> str | None:
     written = row.text("kind")
     if not written:
-        row.bad("kind", "type.empty", f"Tipe soal kosong (pilihan: {_KIND_NAMES})",
-                f"The item type is empty (choices: {_KIND_NAMES})")
+        row.bad(
+            "kind",
+            "type.empty",
+            f"Tipe soal kosong (pilihan: {_KIND_NAMES})",
+            f"The item type is empty (choices: {_KIND_NAMES})",
+        )
         return None
     kind = _KINDS.get(norm_header(written))
     if kind is None:
-        row.bad("kind", "type.unknown", f"Tipe soal '{written}' tidak dikenal (pilihan: {_KIND_NAMES})",
-                f"Item type '{written}' is unknown (choices: {_KIND_NAMES})")
+        row.bad(
+            "kind",
+            "type.unknown",
+            f"Tipe soal '{written}' tidak dikenal (pilihan: {_KIND_NAMES})",
+            f"Item type '{written}' is unknown (choices: {_KIND_NAMES})",
+        )
     return kind
 
 
@@ -322,11 +365,14 @@ def _code(row: _Row, name: str, what_id: str, what_en: str) -> str:
     if not code:
         row.bad(name, f"{name}.empty", f"{what_id} kosong", f"{what_en} is empty")
     elif not valid_code(code):
-        row.bad(name, f"{name}.invalid",
-                f"{what_id} '{code}' tidak sah: pakai huruf, angka, titik, garis bawah atau tanda minus "
-                "(tanpa spasi, paling panjang 40)",
-                f"{what_en} '{code}' is invalid: use letters, digits, dot, underscore or dash "
-                "(no spaces, at most 40)")
+        row.bad(
+            name,
+            f"{name}.invalid",
+            f"{what_id} '{code}' tidak sah: pakai huruf, angka, titik, garis bawah atau tanda minus "
+            "(tanpa spasi, paling panjang 40)",
+            f"{what_en} '{code}' is invalid: use letters, digits, dot, underscore or dash "
+            "(no spaces, at most 40)",
+        )
     return code
 
 
@@ -335,15 +381,22 @@ def _params(row: _Row, kind: str | None) -> dict[str, str]:
     if not written:
         return {}
     if kind != "multi":
-        row.bad("partial", "partial.not_allowed", "Kolom parsial hanya untuk soal PGK (multi); kosongkan",
-                "The partial column is only for multi (PGK) items; leave it empty")
+        row.bad(
+            "partial",
+            "partial.not_allowed",
+            "Kolom parsial hanya untuk soal PGK (multi); kosongkan",
+            "The partial column is only for multi (PGK) items; leave it empty",
+        )
         return {}
     value = _PARTIAL.get(norm_header(written))
     if value is None:
-        row.bad("partial", "partial.unknown",
-                f"Aturan parsial '{written}' tidak dikenal (pilihan: semua, per_opsi, benar_kurang_salah)",
-                f"Partial rule '{written}' is unknown (choices: semua/all_or_nothing, per_opsi/per_option, "
-                "benar_kurang_salah/right_minus_wrong)")
+        row.bad(
+            "partial",
+            "partial.unknown",
+            f"Aturan parsial '{written}' tidak dikenal (pilihan: semua, per_opsi, benar_kurang_salah)",
+            f"Partial rule '{written}' is unknown (choices: semua/all_or_nothing, per_opsi/per_option, "
+            "benar_kurang_salah/right_minus_wrong)",
+        )
         return {}
     return {"partial": value}
 
@@ -354,16 +407,24 @@ def _item(row: _Row, resolver: ImageResolver, seen: dict[str, int]) -> BankItem 
     if code and valid_code(code):
         first = seen.setdefault(code.casefold(), record.row)
         if first != record.row:
-            row.bad("code", "code.duplicate", f"Kode soal '{code}' sudah dipakai di baris {first}",
-                    f"Item code '{code}' is already used on row {first}")
+            row.bad(
+                "code",
+                "code.duplicate",
+                f"Kode soal '{code}' sudah dipakai di baris {first}",
+                f"Item code '{code}' is already used on row {first}",
+            )
     section = _code(row, "section", "Kode bagian", "Section code")
     kind = _kind(row)
     text = row.text("text", multiline=True, limit=MAX_QUESTION_CHARS)
     image_ref = row.text("image")
     image = _image(row, "image", image_ref, resolver)
     if not text and not image_ref:
-        row.bad("text", "text.empty", "Teks soal kosong (isi soal atau gambar)",
-                "The question text is empty (fill in the question or an image)")
+        row.bad(
+            "text",
+            "text.empty",
+            "Teks soal kosong (isi soal atau gambar)",
+            "The question text is empty (fill in the question or an image)",
+        )
     options = _options(row, kind or "single", resolver)
     ids = [o.id for o in options]
     key = None
@@ -377,9 +438,12 @@ def _item(row: _Row, resolver: ImageResolver, seen: dict[str, int]) -> BankItem 
     points = DEFAULT_POINTS
     if record.get("points") is not None:
         if kind == "tkp":
-            row.bad("points", "points.not_allowed",
-                    "Soal TKP dinilai dari bobot tiap opsi di kolom kunci; kosongkan kolom bobot",
-                    "A TKP item is scored by the option weights in the key column; leave points empty")
+            row.bad(
+                "points",
+                "points.not_allowed",
+                "Soal TKP dinilai dari bobot tiap opsi di kolom kunci; kosongkan kolom bobot",
+                "A TKP item is scored by the option weights in the key column; leave points empty",
+            )
         else:
             try:
                 points = _points(record.get("points"))
@@ -388,15 +452,30 @@ def _item(row: _Row, resolver: ImageResolver, seen: dict[str, int]) -> BankItem 
     params = _params(row, kind)
     if row.problems or kind is None:
         return None
-    raw: dict[str, Any] = {"_row": record.row, "code": code, "section": section, "kind": kind,
-                           "points": points, "options": ids, "key": key, "params": params}
+    raw: dict[str, Any] = {
+        "_row": record.row,
+        "code": code,
+        "section": section,
+        "kind": kind,
+        "points": points,
+        "options": ids,
+        "key": key,
+        "params": params,
+    }
     try:
         build_item(raw)
     except ProblemsError as exc:
         row.problems += [_relocate(p, record, row.source) for p in exc.problems]
         return None
-    return BankItem(code=code, section=section, kind=kind, text=text, image=image,
-                    options=tuple(options) if kind != "truefalse" else (), raw=raw)
+    return BankItem(
+        code=code,
+        section=section,
+        kind=kind,
+        text=text,
+        image=image,
+        options=tuple(options) if kind != "truefalse" else (),
+        raw=raw,
+    )
 
 
 def _relocate(p: Problem, record: Record, source: str) -> Problem:
@@ -426,12 +505,22 @@ def load_bank(data: bytes, filename: str, images: Mapping[str, bytes] | None = N
         if item is not None:
             items.append(item)
     if not table.records:
-        problems.append(problem("bank.empty", f"Berkas {filename} tidak berisi soal",
-                                f"File {filename} contains no items", source=filename))
+        problems.append(
+            problem(
+                "bank.empty",
+                f"Berkas {filename} tidak berisi soal",
+                f"File {filename} contains no items",
+                source=filename,
+            )
+        )
     raise_if(problems)
     columns = table.headers or (table.records[0].headers if table.records else {})
-    return Bank(items=tuple(items), media=MappingProxyType(dict(resolver.media)), source=filename,
-                columns=MappingProxyType(dict(columns)))
+    return Bank(
+        items=tuple(items),
+        media=MappingProxyType(dict(resolver.media)),
+        source=filename,
+        columns=MappingProxyType(dict(columns)),
+    )
 
 
 class _ZipImages(Mapping[str, bytes]):
@@ -448,8 +537,11 @@ class _ZipImages(Mapping[str, bytes]):
         except KeyError:
             raise
         except Exception as exc:  # damaged or encrypted entry: a problem at the row, not a crash
-            raise ImageError("image.unreadable", f"Gambar '{name}' di ZIP tidak dapat dibaca ({exc})",
-                             f"Image '{name}' in the ZIP cannot be read ({exc})") from None
+            raise ImageError(
+                "image.unreadable",
+                f"Gambar '{name}' di ZIP tidak dapat dibaca ({exc})",
+                f"Image '{name}' in the ZIP cannot be read ({exc})",
+            ) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._infos)
@@ -467,7 +559,9 @@ def load_bank_zip(data: bytes, filename: str) -> Bank:
     check_size(data, filename, MAX_ZIP_BYTES)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = [i for i in zf.infolist() if not i.is_dir() and not _hidden(i.filename.replace("\\", "/"))]
+            infos = [
+                i for i in zf.infolist() if not i.is_dir() and not _hidden(i.filename.replace("\\", "/"))
+            ]
             if any(i.filename == "xl/workbook.xml" for i in infos):
                 return load_bank(data, filename)  # the bank itself was uploaded, not a ZIP around it
             _check_zip(zf, filename)
@@ -476,8 +570,11 @@ def load_bank_zip(data: bytes, filename: str) -> Bank:
             bank_path = bank.filename.replace("\\", "/")
             base = str(PurePosixPath(bank_path).parent)
             prefix = "" if base == "." else base + "/"
-            images = {i.filename.replace("\\", "/")[len(prefix):]: i for i in infos
-                      if i is not bank and i.filename.replace("\\", "/").startswith(prefix)}
+            images = {
+                i.filename.replace("\\", "/")[len(prefix) :]: i
+                for i in infos
+                if i is not bank and i.filename.replace("\\", "/").startswith(prefix)
+            }
             source = f"{filename}:{bank_path}"
             if bank.file_size > MAX_FILE_BYTES:
                 raise file_problem(

@@ -34,8 +34,15 @@ _DROP = re.compile(
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 
 
-def problem(code: str, id: str, en: str, *, row: int | None = None, field: str | None = None,
-            source: str | None = None) -> Problem:
+def problem(
+    code: str,
+    id: str,
+    en: str,
+    *,
+    row: int | None = None,
+    field: str | None = None,
+    source: str | None = None,
+) -> Problem:
     """A bilingual problem (Indonesian first)."""
     return Problem(code=code, id=id, en=en, row=row, field=field, source=source)
 
@@ -54,10 +61,7 @@ def clean_text(value: str, *, multiline: bool = True) -> str:
     """
     text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     text = unicodedata.normalize("NFC", _DROP.sub("", text))
-    if not multiline:
-        text = " ".join(text.split())
-    else:
-        text = "\n".join(line.rstrip() for line in text.split("\n"))
+    text = " ".join(text.split()) if not multiline else "\n".join(line.rstrip() for line in text.split("\n"))
     return text.strip()
 
 
@@ -87,7 +91,9 @@ def too_long(text: str, limit: int, *, row: int | None, field: str, source: str)
         "text.too_long",
         f"Teks terlalu panjang: {len(text)} karakter (batas {limit})",
         f"Text is too long: {len(text)} characters (limit {limit})",
-        row=row, field=field, source=source,
+        row=row,
+        field=field,
+        source=source,
     )
 
 

@@ -67,8 +67,10 @@ class ImageResolver:
         norm = _norm(ref)
         if norm in self._exact:
             return self._exact[norm]
-        for candidates in (self._folded.get(norm.casefold(), []),
-                           [] if "/" in norm else self._base.get(norm.casefold(), [])):
+        for candidates in (
+            self._folded.get(norm.casefold(), []),
+            [] if "/" in norm else self._base.get(norm.casefold(), []),
+        ):
             if len(candidates) == 1:
                 return candidates[0]
             if len(candidates) > 1:
@@ -98,7 +100,8 @@ class ImageResolver:
         if len(data) > MAX_IMAGE_BYTES:
             raise ImageError(
                 "image.too_large",
-                f"Gambar '{ref}' terlalu besar (lebih dari {MAX_IMAGE_BYTES // (1024 * 1024)} MB); perkecil dulu",
+                f"Gambar '{ref}' terlalu besar (lebih dari {MAX_IMAGE_BYTES // (1024 * 1024)} MB); "
+                "perkecil dulu",
                 f"Image '{ref}' is too large (over {MAX_IMAGE_BYTES // (1024 * 1024)} MB); make it smaller",
             )
         content_type = image_type(data)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from grader.build import build_exam
 from grader.problems import Problem, ProblemsError
-
 from server.importers.bank import BANK_NAMES, RAW_TO_COLUMN, Bank, load_bank
 from server.importers.common import MAX_FILE_BYTES, MAX_IMAGE_BYTES, problem, raise_if
 from server.importers.definition import ExamDefinition, load_definition
@@ -21,7 +20,12 @@ if TYPE_CHECKING:
     from grader.model import ExamSpec
 
 DEFINITION_NAMES = ("ujian.toml", "ujian.json")
-_DEFINITION_KEYS = {"code": "kode", "title": "judul", "sections": "bagian", "pass_total_min": "lulus_total_min"}
+_DEFINITION_KEYS = {
+    "code": "kode",
+    "title": "judul",
+    "sections": "bagian",
+    "pass_total_min": "lulus_total_min",
+}
 _SECTION_KEYS = {"code": "kode", "title": "judul", "weight": "bobot", "pass_min": "lulus_min"}
 IMAGE_DIR = "gambar"
 T = TypeVar("T")
@@ -49,36 +53,56 @@ def build_package(definition: ExamDefinition, bank: Bank, roster: Roster) -> Exa
     section_column = bank.columns.get("section", "bagian")
     for item in bank.items:
         if item.section not in codes:
-            problems.append(problem(
-                "section.unknown",
-                f"Soal {item.code}: bagian '{item.section}' tidak ada di definisi ujian "
-                f"(bagian yang ada: {', '.join(codes)})",
-                f"Item {item.code}: section '{item.section}' is not in the exam definition "
-                f"(defined sections: {', '.join(codes)})",
-                row=_item_row(item.raw), field=section_column, source=bank.source or None,
-            ))
+            problems.append(
+                problem(
+                    "section.unknown",
+                    f"Soal {item.code}: bagian '{item.section}' tidak ada di definisi ujian "
+                    f"(bagian yang ada: {', '.join(codes)})",
+                    f"Item {item.code}: section '{item.section}' is not in the exam definition "
+                    f"(defined sections: {', '.join(codes)})",
+                    row=_item_row(item.raw),
+                    field=section_column,
+                    source=bank.source or None,
+                )
+            )
     used = {item.section for item in bank.items}
     for number, section in enumerate(definition.sections, start=1):
         if section.code not in used:
-            problems.append(problem(
-                "section.no_items",
-                f"Bagian '{section.code}' tidak punya soal di bank soal",
-                f"Section '{section.code}' has no items in the question bank",
-                field=f"bagian[{number}].kode", source=definition.source or None,
-            ))
+            problems.append(
+                problem(
+                    "section.no_items",
+                    f"Bagian '{section.code}' tidak punya soal di bank soal",
+                    f"Section '{section.code}' has no items in the question bank",
+                    field=f"bagian[{number}].kode",
+                    source=definition.source or None,
+                )
+            )
     if not roster.rows:
-        problems.append(problem("roster.empty", "Daftar peserta kosong", "The roster is empty",
-                                source=roster.source or None))
+        problems.append(
+            problem(
+                "roster.empty", "Daftar peserta kosong", "The roster is empty", source=roster.source or None
+            )
+        )
     for row in roster.rows:
         if not row.session.strip():
-            problems.append(problem("session.empty", "Sesi kosong", "The session is empty",
-                                    row=row.row, field="sesi", source=roster.source or None))
+            problems.append(
+                problem(
+                    "session.empty",
+                    "Sesi kosong",
+                    "The session is empty",
+                    row=row.row,
+                    field="sesi",
+                    source=roster.source or None,
+                )
+            )
     raise_if(problems)
     raw_exam = {
         "code": definition.code,
         "title": definition.title,
-        "sections": [{"code": s.code, "title": s.title, "weight": s.weight, "pass_min": s.pass_min}
-                     for s in definition.sections],
+        "sections": [
+            {"code": s.code, "title": s.title, "weight": s.weight, "pass_min": s.pass_min}
+            for s in definition.sections
+        ],
         "pass_total_min": definition.pass_total_min,
         "items": [dict(item.raw) for item in bank.items],
     }
@@ -121,9 +145,16 @@ def _read(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
             raise ProblemsError([_too_large(path, limit)])
         return path.read_bytes()
     except OSError as exc:
-        raise ProblemsError([problem("file.unreadable", f"Berkas {path.name} tidak dapat dibaca ({exc.strerror})",
-                                     f"File {path.name} cannot be read ({exc.strerror})",
-                                     source=path.name)]) from None
+        raise ProblemsError(
+            [
+                problem(
+                    "file.unreadable",
+                    f"Berkas {path.name} tidak dapat dibaca ({exc.strerror})",
+                    f"File {path.name} cannot be read ({exc.strerror})",
+                    source=path.name,
+                )
+            ]
+        ) from None
 
 
 class _DirImages(Mapping[str, bytes]):
@@ -143,8 +174,11 @@ class _DirImages(Mapping[str, bytes]):
             with path.open("rb") as f:
                 return f.read(MAX_IMAGE_BYTES + 1)
         except OSError as exc:
-            raise ImageError("image.unreadable", f"Gambar '{name}' tidak dapat dibaca ({exc.strerror})",
-                             f"Image '{name}' cannot be read ({exc.strerror})") from None
+            raise ImageError(
+                "image.unreadable",
+                f"Gambar '{name}' tidak dapat dibaca ({exc.strerror})",
+                f"Image '{name}' cannot be read ({exc.strerror})",
+            ) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._paths)
@@ -158,15 +192,27 @@ def _one(folder: Path, names: tuple[str, ...], what_id: str, what_en: str) -> Pa
     if len(found) == 1:
         return found[0]
     if not found:
-        raise ProblemsError([problem(
-            "dir.missing", f"{what_id} tidak ada di folder {folder.name}: perlu salah satu dari {', '.join(names)}",
-            f"{what_en} is missing from folder {folder.name}: one of {', '.join(names)} is needed",
-            source=folder.name)])
+        raise ProblemsError(
+            [
+                problem(
+                    "dir.missing",
+                    f"{what_id} tidak ada di folder {folder.name}: perlu salah satu dari {', '.join(names)}",
+                    f"{what_en} is missing from folder {folder.name}: one of {', '.join(names)} is needed",
+                    source=folder.name,
+                )
+            ]
+        )
     listed = ", ".join(p.name for p in found)
-    raise ProblemsError([problem(
-        "dir.ambiguous", f"Folder {folder.name} berisi lebih dari satu {what_id.lower()} ({listed}); sisakan satu",
-        f"Folder {folder.name} holds more than one {what_en.lower()} ({listed}); keep only one",
-        source=folder.name)])
+    raise ProblemsError(
+        [
+            problem(
+                "dir.ambiguous",
+                f"Folder {folder.name} berisi lebih dari satu {what_id.lower()} ({listed}); sisakan satu",
+                f"Folder {folder.name} holds more than one {what_en.lower()} ({listed}); keep only one",
+                source=folder.name,
+            )
+        ]
+    )
 
 
 def _collect(problems: list[Problem], load: Callable[[], T]) -> T | None:
@@ -184,8 +230,16 @@ def load_dir(path: str | Path) -> ExamPackage:
     """
     folder = Path(path)
     if not folder.is_dir():
-        raise ProblemsError([problem("dir.missing", f"Folder {folder} tidak ada", f"Folder {folder} does not exist",
-                                     source=str(folder))])
+        raise ProblemsError(
+            [
+                problem(
+                    "dir.missing",
+                    f"Folder {folder} tidak ada",
+                    f"Folder {folder} does not exist",
+                    source=str(folder),
+                )
+            ]
+        )
     problems: list[Problem] = []
 
     def definition() -> ExamDefinition:

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from grader.problems import Problem
-
 from server.importers.common import MAX_CODE_CHARS, MAX_SHORT_CHARS, problem, raise_if, too_long, valid_code
 from server.importers.tabular import FieldError, Layout, Record, as_text, field_problem, located, read_table
 
@@ -71,8 +70,11 @@ def parse_pin(value: Any) -> str:
             f"PIN '{pin}' is too short; the cell is a number so leading zeros may have been lost. "
             "Format the PIN column as Text and type it again (e.g. 001234)",
         )
-    raise FieldError("pin.invalid", f"PIN '{pin}' tidak sah: harus 4–8 angka (mis. 042917)",
-                     f"PIN '{pin}' is invalid: it must be 4–8 digits (e.g. 042917)")
+    raise FieldError(
+        "pin.invalid",
+        f"PIN '{pin}' tidak sah: harus 4–8 angka (mis. 042917)",
+        f"PIN '{pin}' is invalid: it must be 4–8 digits (e.g. 042917)",
+    )
 
 
 def parse_date(value: Any, today: dt.date) -> dt.date:
@@ -104,8 +106,11 @@ def parse_date(value: Any, today: dt.date) -> dt.date:
                 f"Birth date '{text}' is invalid; write YYYY-MM-DD (e.g. 1990-08-17) or DD-MM-YYYY",
             ) from None
     if not dt.date(1900, 1, 1) <= found <= today:
-        raise FieldError("birth_date.range", f"Tanggal lahir {found.isoformat()} tidak masuk akal",
-                         f"Birth date {found.isoformat()} is implausible")
+        raise FieldError(
+            "birth_date.range",
+            f"Tanggal lahir {found.isoformat()} tidak masuk akal",
+            f"Birth date {found.isoformat()} is implausible",
+        )
     return found
 
 
@@ -126,7 +131,9 @@ class _Reader:
             return ""
         if not value:
             self.bad(name, f"{name}.empty", f"{what_id} kosong", f"{what_en} is empty")
-        long = too_long(value, limit, row=self.record.row, field=self.record.headers[name], source=self.source)
+        long = too_long(
+            value, limit, row=self.record.row, field=self.record.headers[name], source=self.source
+        )
         if long:
             self.problems.append(long)
         return value
@@ -141,21 +148,29 @@ class _Reader:
             return None
 
 
-def _row(record: Record, source: str, seen: dict[str, int], today: dt.date) -> tuple[RosterRow | None,
-                                                                                    list[Problem]]:
+def _row(
+    record: Record, source: str, seen: dict[str, int], today: dt.date
+) -> tuple[RosterRow | None, list[Problem]]:
     r = _Reader(record, source)
     number = r.text("number", "Nomor peserta", "Participant number", MAX_CODE_CHARS)
     if number and not valid_code(number):
-        r.bad("number", "number.invalid",
-              f"Nomor peserta '{number}' tidak sah: pakai huruf, angka, titik, garis miring, garis bawah atau "
-              "tanda minus, tanpa spasi",
-              f"Participant number '{number}' is invalid: use letters, digits, dot, slash, underscore or dash, "
-              "no spaces")
+        r.bad(
+            "number",
+            "number.invalid",
+            f"Nomor peserta '{number}' tidak sah: pakai huruf, angka, titik, garis miring, garis bawah atau "
+            "tanda minus, tanpa spasi",
+            f"Participant number '{number}' is invalid: use letters, digits, dot, slash, underscore or dash, "
+            "no spaces",
+        )
     elif number:
         first = seen.setdefault(number.casefold(), record.row)
         if first != record.row:
-            r.bad("number", "number.duplicate", f"Nomor peserta '{number}' sudah dipakai di baris {first}",
-                  f"Participant number '{number}' is already used on row {first}")
+            r.bad(
+                "number",
+                "number.duplicate",
+                f"Nomor peserta '{number}' sudah dipakai di baris {first}",
+                f"Participant number '{number}' is already used on row {first}",
+            )
     name = r.text("name", "Nama", "Name")
     village = r.text("village", "Desa", "Village")
     position = r.text("position", "Jabatan", "Position")
@@ -164,8 +179,16 @@ def _row(record: Record, source: str, seen: dict[str, int], today: dt.date) -> t
     birth_date = r.parsed("birth_date", lambda v: parse_date(v, today))
     if r.problems:
         return None, r.problems
-    return RosterRow(number=number, name=name, village=village, position=position, session=session,
-                     pin=pin, birth_date=birth_date, row=record.row), []
+    return RosterRow(
+        number=number,
+        name=name,
+        village=village,
+        position=position,
+        session=session,
+        pin=pin,
+        birth_date=birth_date,
+        row=record.row,
+    ), []
 
 
 def load_roster(data: bytes, filename: str) -> Roster:
@@ -181,7 +204,13 @@ def load_roster(data: bytes, filename: str) -> Roster:
         if row is not None:
             rows.append(row)
     if not table.records:
-        problems.append(problem("roster.empty", f"Berkas {filename} tidak berisi peserta",
-                                f"File {filename} contains no candidates", source=filename))
+        problems.append(
+            problem(
+                "roster.empty",
+                f"Berkas {filename} tidak berisi peserta",
+                f"File {filename} contains no candidates",
+                source=filename,
+            )
+        )
     raise_if(problems)
     return Roster(rows=tuple(rows), source=filename)

@@ -16,7 +16,6 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from grader.problems import Problem, ProblemsError
-
 from server.importers.common import (
     MAX_COLUMNS,
     MAX_FILE_BYTES,
@@ -139,16 +138,26 @@ def check_xlsx(data: bytes, source: str) -> None:
             ct = next((i for i in infos if i.filename == "[Content_Types].xml"), None)
             if ct is not None and ct.file_size <= 1024 * 1024:
                 content_types = zf.read(ct)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError,
-            NotImplementedError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+        ValueError,
+    ) as exc:
         raise file_problem(
             "file.not_xlsx",
             f"Berkas {source} bukan berkas XLSX yang sah (arsip rusak: {exc})",
             f"File {source} is not a valid XLSX file (damaged archive: {exc})",
             source,
         ) from None
-    if any(n.endswith("vbaproject.bin") for n in names) or b"macroenabled" in content_types.lower() \
-            or suffix(source) in (".xlsm", ".xltm"):
+    if (
+        any(n.endswith("vbaproject.bin") for n in names)
+        or b"macroenabled" in content_types.lower()
+        or suffix(source) in (".xlsm", ".xltm")
+    ):
         raise file_problem(
             "file.macro",
             f"Berkas {source} berisi makro (.xlsm); demi keamanan makro ditolak. Simpan sebagai "
@@ -192,7 +201,9 @@ def _xlsx_value(cell: Any) -> Value:
     return value
 
 
-def read_xlsx_rows(data: bytes, source: str, sheet: str) -> tuple[list[tuple[int, list[Value]]], list[Problem]]:
+def read_xlsx_rows(
+    data: bytes, source: str, sheet: str
+) -> tuple[list[tuple[int, list[Value]]], list[Problem]]:
     """Rows (sheet row number, cell values) of the sheet named ``sheet`` or else the first one."""
     check_xlsx(data, source)
     import openpyxl  # imported late: only XLSX imports pay for it
@@ -206,21 +217,28 @@ def read_xlsx_rows(data: bytes, source: str, sheet: str) -> tuple[list[tuple[int
             try:
                 names = {n.casefold(): n for n in wb.sheetnames}
                 if not names:
-                    raise file_problem("file.no_sheet", f"Berkas {source} tidak punya lembar kerja",
-                                       f"File {source} has no worksheet", source)
+                    raise file_problem(
+                        "file.no_sheet",
+                        f"Berkas {source} tidak punya lembar kerja",
+                        f"File {source} has no worksheet",
+                        source,
+                    )
                 ws = wb[names.get(sheet, wb.sheetnames[0])]
                 for number, cells in enumerate(
                     ws.iter_rows(min_row=1, max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS), start=1
                 ):
-                    values = []
+                    values: list[Value] = []
                     for cell in cells:
                         if getattr(cell, "data_type", None) == "e" and cell.value in _EXCEL_ERRORS:
-                            problems.append(problem(
-                                "cell.formula_error",
-                                f"Sel {cell.coordinate} berisi galat rumus {cell.value}",
-                                f"Cell {cell.coordinate} holds the formula error {cell.value}",
-                                row=number, source=source,
-                            ))
+                            problems.append(
+                                problem(
+                                    "cell.formula_error",
+                                    f"Sel {cell.coordinate} berisi galat rumus {cell.value}",
+                                    f"Cell {cell.coordinate} holds the formula error {cell.value}",
+                                    row=number,
+                                    source=source,
+                                )
+                            )
                             values.append(None)
                         else:
                             values.append(_xlsx_value(cell))
@@ -284,12 +302,17 @@ def read_csv_rows(data: bytes, source: str) -> list[tuple[int, list[Value]]]:
                 break
             rows.append((number, list(cells[:MAX_COLUMNS])))
     except csv.Error as exc:
-        raise ProblemsError([problem(
-            "file.csv_syntax",
-            f"Berkas {source} tidak dapat dibaca sebagai CSV: {exc} (periksa tanda petik)",
-            f"File {source} cannot be read as CSV: {exc} (check the quotes)",
-            row=len(rows) + 1, source=source,
-        )]) from None
+        raise ProblemsError(
+            [
+                problem(
+                    "file.csv_syntax",
+                    f"Berkas {source} tidak dapat dibaca sebagai CSV: {exc} (periksa tanda petik)",
+                    f"File {source} cannot be read as CSV: {exc} (check the quotes)",
+                    row=len(rows) + 1,
+                    source=source,
+                )
+            ]
+        ) from None
     return rows
 
 
@@ -306,15 +329,24 @@ def load_json(data: bytes, source: str) -> Any:
     try:
         return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise ProblemsError([problem(
-            "file.json_syntax",
-            f"Berkas {source} bukan JSON yang sah: {exc.msg} (baris {exc.lineno}, kolom {exc.colno})",
-            f"File {source} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-            row=exc.lineno, source=source,
-        )]) from None
+        raise ProblemsError(
+            [
+                problem(
+                    "file.json_syntax",
+                    f"Berkas {source} bukan JSON yang sah: {exc.msg} (baris {exc.lineno}, kolom {exc.colno})",
+                    f"File {source} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                    row=exc.lineno,
+                    source=source,
+                )
+            ]
+        ) from None
     except (ValueError, RecursionError) as exc:
-        raise file_problem("file.json_syntax", f"Berkas {source} bukan JSON yang sah: {exc}",
-                           f"File {source} is not valid JSON: {exc}", source) from None
+        raise file_problem(
+            "file.json_syntax",
+            f"Berkas {source} bukan JSON yang sah: {exc}",
+            f"File {source} is not valid JSON: {exc}",
+            source,
+        ) from None
 
 
 # ---- turning rows into records ------------------------------------------------------------------------
@@ -328,8 +360,9 @@ def _header_text(value: Value) -> str:
     return clean_text(str(value), multiline=False) if value is not None else ""
 
 
-def map_headers(names: list[tuple[int, str]], layout: Layout, source: str, *, row: int | None,
-                require: bool) -> tuple[dict[int, str], dict[str, str], list[Problem]]:
+def map_headers(
+    names: list[tuple[int, str]], layout: Layout, source: str, *, row: int | None, require: bool
+) -> tuple[dict[int, str], dict[str, str], list[Problem]]:
     """Match written names to canonical fields: (position -> field, field -> written name, problems)."""
     table = alias_table(layout.aliases)
     ignored = {norm_header(n) for n in layout.ignored}
@@ -343,33 +376,46 @@ def map_headers(names: list[tuple[int, str]], layout: Layout, source: str, *, ro
             if key in ignored:
                 continue
             known = ", ".join(names_[0] for names_ in layout.aliases.values())
-            problems.append(problem(
-                "header.unknown",
-                f"Kolom '{name}' tidak dikenal; ganti namanya atau hapus kolom itu (kolom yang dikenal: {known})",
-                f"Column '{name}' is unknown; rename or delete it (known columns: {known})",
-                row=row, field=name, source=source,
-            ))
+            problems.append(
+                problem(
+                    "header.unknown",
+                    f"Kolom '{name}' tidak dikenal; ganti namanya atau hapus kolom itu "
+                    f"(kolom yang dikenal: {known})",
+                    f"Column '{name}' is unknown; rename or delete it (known columns: {known})",
+                    row=row,
+                    field=name,
+                    source=source,
+                )
+            )
         elif canonical in written:
-            problems.append(problem(
-                "header.duplicate",
-                f"Kolom '{name}' sama dengan kolom '{written[canonical]}'; sisakan satu saja",
-                f"Column '{name}' duplicates column '{written[canonical]}'; keep only one",
-                row=row, field=name, source=source,
-            ))
+            problems.append(
+                problem(
+                    "header.duplicate",
+                    f"Kolom '{name}' sama dengan kolom '{written[canonical]}'; sisakan satu saja",
+                    f"Column '{name}' duplicates column '{written[canonical]}'; keep only one",
+                    row=row,
+                    field=name,
+                    source=source,
+                )
+            )
         else:
             by_pos[pos] = canonical
             written[canonical] = name
     if require:
         for name in layout.required:
             if name not in written:
-                problems.append(problem(
-                    "header.missing",
-                    f"Kolom wajib '{layout.display(name)}' tidak ada (nama lain yang diterima: "
-                    f"{', '.join(layout.aliases[name][1:])})",
-                    f"Required column '{layout.display(name)}' is missing (also accepted: "
-                    f"{', '.join(layout.aliases[name][1:])})",
-                    row=row, field=layout.display(name), source=source,
-                ))
+                problems.append(
+                    problem(
+                        "header.missing",
+                        f"Kolom wajib '{layout.display(name)}' tidak ada (nama lain yang diterima: "
+                        f"{', '.join(layout.aliases[name][1:])})",
+                        f"Required column '{layout.display(name)}' is missing (also accepted: "
+                        f"{', '.join(layout.aliases[name][1:])})",
+                        row=row,
+                        field=layout.display(name),
+                        source=source,
+                    )
+                )
     return by_pos, written, problems
 
 
@@ -386,8 +432,9 @@ def records_from_rows(rows: list[tuple[int, list[Value]]], layout: Layout, sourc
     """The first non-empty row is the header; empty rows are skipped; rows keep their sheet numbers."""
     nonempty = [(n, cells) for n, cells in rows if not all(_is_empty(c) for c in cells)]
     if not nonempty:
-        raise file_problem("file.no_rows", f"Berkas {source} tidak berisi data",
-                           f"File {source} contains no data", source)
+        raise file_problem(
+            "file.no_rows", f"Berkas {source} tidak berisi data", f"File {source} contains no data", source
+        )
     header_row, header_cells = nonempty[0]
     names = [(i, _header_text(v)) for i, v in enumerate(header_cells)]
     by_pos, written, problems = map_headers(
@@ -402,12 +449,15 @@ def records_from_rows(rows: list[tuple[int, list[Value]]], layout: Layout, sourc
         for i in sorted(unnamed):
             if i < len(cells) and not _is_empty(cells[i]):
                 unnamed.discard(i)
-                problems.append(problem(
-                    "header.empty",
-                    f"Kolom ke-{i + 1} berisi data tetapi tidak bernama di baris judul",
-                    f"Column {i + 1} holds data but has no name in the header row",
-                    row=number, source=source,
-                ))
+                problems.append(
+                    problem(
+                        "header.empty",
+                        f"Kolom ke-{i + 1} berisi data tetapi tidak bernama di baris judul",
+                        f"Column {i + 1} holds data but has no name in the header row",
+                        row=number,
+                        source=source,
+                    )
+                )
         values = {by_pos[i]: (None if _is_empty(v) else v) for i, v in enumerate(cells) if i in by_pos}
         if all(v is None for v in values.values()):
             continue  # only ignored columns (e.g. a pre-numbered "No") are filled in
@@ -431,12 +481,15 @@ def records_from_json(doc: Any, layout: Layout, source: str) -> Table:
     records: list[Record] = []
     for number, obj in enumerate(doc, start=1):
         if not isinstance(obj, dict):
-            problems.append(problem(
-                "row.not_object",
-                f"Entri ke-{number} bukan objek JSON {{...}}",
-                f"Entry {number} is not a JSON object {{...}}",
-                row=number, source=source,
-            ))
+            problems.append(
+                problem(
+                    "row.not_object",
+                    f"Entri ke-{number} bukan objek JSON {{...}}",
+                    f"Entry {number} is not a JSON object {{...}}",
+                    row=number,
+                    source=source,
+                )
+            )
             continue
         keys = [(i, str(k)) for i, k in enumerate(obj)]
         by_pos, written, found = map_headers(keys, layout, source, row=number, require=False)
@@ -489,13 +542,17 @@ def as_text(value: Value, *, multiline: bool = False) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
-    raise FieldError("value.type", "Isinya harus teks, bukan daftar atau objek",
-                     "The value must be text, not a list or object")
+    raise FieldError(
+        "value.type",
+        "Isinya harus teks, bukan daftar atau objek",
+        "The value must be text, not a list or object",
+    )
 
 
 def located(record: Record, name: str, source: str, err: FieldError) -> Problem:
-    return problem(err.code, err.id, err.en, row=record.row, field=record.headers.get(name, name),
-                   source=source)
+    return problem(
+        err.code, err.id, err.en, row=record.row, field=record.headers.get(name, name), source=source
+    )
 
 
 def field_problem(record: Record, name: str, source: str, code: str, id: str, en: str) -> Problem:

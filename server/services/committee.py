@@ -27,7 +27,9 @@ ROLES = ("admin", "proctor", "auditor", "witness")
 ACTING_ROLES = ("admin", "proctor")
 MAX_EXTEND_S = 4 * 3600
 
-WRONG_LOGIN = ApiError(401, "login.wrong", "Nama pengguna atau kata sandi salah", "Wrong username or password")
+WRONG_LOGIN = ApiError(
+    401, "login.wrong", "Nama pengguna atau kata sandi salah", "Wrong username or password"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +49,12 @@ def _reason(reason: object) -> str:
     if not isinstance(reason, str) or not reason.strip():
         raise bad_request("reason.required", "Alasan wajib diisi", "A reason is required", field="reason")
     if len(reason) > 1000:
-        raise bad_request("reason.long", "Alasan terlalu panjang (maks. 1000 karakter)",
-                          "Reason too long (max 1000 characters)", field="reason")
+        raise bad_request(
+            "reason.long",
+            "Alasan terlalu panjang (maks. 1000 karakter)",
+            "Reason too long (max 1000 characters)",
+            field="reason",
+        )
     return reason.strip()
 
 
@@ -61,16 +67,34 @@ class CommitteeService:
 
     async def add_user(self, *, username: str, password: str, role: str, display_name: str = "") -> None:
         if role not in ROLES:
-            raise bad_request("user.role", f"Peran harus salah satu dari {', '.join(ROLES)}",
-                              f"Role must be one of {', '.join(ROLES)}", field="role")
+            raise bad_request(
+                "user.role",
+                f"Peran harus salah satu dari {', '.join(ROLES)}",
+                f"Role must be one of {', '.join(ROLES)}",
+                field="role",
+            )
         if len(password) < 10:
-            raise bad_request("user.password", "Kata sandi minimal 10 karakter",
-                              "Password must have at least 10 characters", field="password")
-        async with self.ctx.tx() as tx:
+            raise bad_request(
+                "user.password",
+                "Kata sandi minimal 10 karakter",
+                "Password must have at least 10 characters",
+                field="password",
+            )
+
+        async def unit(tx: Tx) -> Any:
             if await qa.user_by_name(tx.s, username=username) is not None:
                 raise conflict("user.exists", "Nama pengguna sudah ada", "Username already exists")
-            tx.s.add(CommitteeUser(username=username, display_name=display_name or username, role=role,
-                                   password_hash=security.hash_password(password), created_at_ms=tx.now_ms))
+            tx.s.add(
+                CommitteeUser(
+                    username=username,
+                    display_name=display_name or username,
+                    role=role,
+                    password_hash=security.hash_password(password),
+                    created_at_ms=tx.now_ms,
+                )
+            )
+
+        return await self.ctx.write(unit)
 
     async def login(self, *, username: str, password: str) -> str:
         async with self.ctx.db.read() as s:
@@ -81,26 +105,38 @@ class CommitteeService:
         if not security.verify_password(user.password_hash, password):
             raise WRONG_LOGIN
         cookie = security.new_token()
-        async with self.ctx.tx() as tx:
-            tx.s.add(AuthSession(token_hash=security.token_hash(cookie), kind="committee", subject_id=user.id,
-                                 created_at_ms=tx.now_ms,
-                                 expires_at_ms=tx.now_ms + self.ctx.config.session_hours * 3_600_000,
-                                 revoked=False))
+
+        async def unit(tx: Tx) -> Any:
+            tx.s.add(
+                AuthSession(
+                    token_hash=security.token_hash(cookie),
+                    kind="committee",
+                    subject_id=user.id,
+                    created_at_ms=tx.now_ms,
+                    expires_at_ms=tx.now_ms + self.ctx.config.session_hours * 3_600_000,
+                    revoked=False,
+                )
+            )
             await tx.record(CommitteeLoggedIn(user=user.username, role=user.role))
+
+        await self.ctx.write(unit)
         return cookie
 
     async def member(self, *, token: str) -> Member | None:
         async with self.ctx.db.read() as s:
-            row = await qa.live_session(s, token_hash=security.token_hash(token), kind="committee",
-                                        now_ms=self.ctx.clock.now_ms())
+            row = await qa.live_session(
+                s, token_hash=security.token_hash(token), kind="committee", now_ms=self.ctx.clock.now_ms()
+            )
             if row is None:
                 return None
             user = await qa.user_by_id(s, user_id=row.subject_id)
             return Member(user.id, user.username, user.role) if user is not None else None
 
     async def logout(self, *, token: str) -> None:
-        async with self.ctx.tx() as tx:
+        async def unit(tx: Tx) -> Any:
             await qa.revoke(tx.s, token_hash=security.token_hash(token))
+
+        return await self.ctx.write(unit)
 
     # -- sessions ----------------------------------------------------------------------------------
 
@@ -113,25 +149,35 @@ class CommitteeService:
     async def open_session(self, who: Member, *, code: str, reason: object) -> str:
         who.require(*ACTING_ROLES)
         why = _reason(reason)
-        async with self.ctx.tx() as tx:
+
+        async def unit(tx: Tx) -> Any:
             session = await self._session(tx, code)
             if session.status != "planned":
                 raise conflict("session.state", "Sesi sudah pernah dibuka", "The session was already opened")
             session.status = "open"
             session.token = security.session_token()
             session.opened_at_ms = tx.now_ms
-            await tx.record(SessionOpened(by=who.username, reason=why, session=code,
-                                          token_hash=security.short_hash(session.token)))
+            await tx.record(
+                SessionOpened(
+                    by=who.username, reason=why, session=code, token_hash=security.short_hash(session.token)
+                )
+            )
             return session.token
+
+        return await self.ctx.write(unit)
 
     async def pause(self, who: Member, *, code: str, reason: object) -> None:
         who.require(*ACTING_ROLES)
         why = _reason(reason)
-        async with self.ctx.tx() as tx:
+
+        async def unit(tx: Tx) -> Any:
             session = await self._session(tx, code)
             if session.status != "open":
-                raise conflict("session.state", "Hanya sesi yang berjalan yang dapat dijeda",
-                               "Only a running session can be paused")
+                raise conflict(
+                    "session.state",
+                    "Hanya sesi yang berjalan yang dapat dijeda",
+                    "Only a running session can be paused",
+                )
             rows = await qc.attempts_in_session(tx.s, session_id=session.id, status="working", lock=True)
             for attempt, _candidate in rows:
                 # Every clock freezes at the same instant, keeping exactly the milliseconds it had.
@@ -140,29 +186,39 @@ class CommitteeService:
             session.paused_at_ms = tx.now_ms
             await tx.record(SessionPaused(by=who.username, reason=why, session=code, attempts=len(rows)))
 
+        return await self.ctx.write(unit)
+
     async def resume(self, who: Member, *, code: str, reason: object) -> None:
         who.require(*ACTING_ROLES)
         why = _reason(reason)
-        async with self.ctx.tx() as tx:
+
+        async def unit(tx: Tx) -> Any:
             session = await self._session(tx, code)
             if session.status != "paused":
                 raise conflict("session.state", "Sesi tidak sedang dijeda", "The session is not paused")
-            for attempt, _candidate in await qc.attempts_in_session(tx.s, session_id=session.id,
-                                                                     status="working", lock=True):
+            for attempt, _candidate in await qc.attempts_in_session(
+                tx.s, session_id=session.id, status="working", lock=True
+            ):
                 set_timer(attempt, timer_of(attempt).start(tx.now_ms))
             paused_ms = tx.now_ms - (session.paused_at_ms or tx.now_ms)
             session.status = "open"
             session.paused_at_ms = None
             await tx.record(SessionResumed(by=who.username, reason=why, session=code, paused_ms=paused_ms))
 
+        return await self.ctx.write(unit)
+
     async def close(self, who: Member, *, code: str, reason: object) -> None:
         who.require(*ACTING_ROLES)
         why = _reason(reason)
-        async with self.ctx.tx() as tx:
+
+        async def unit(tx: Tx) -> Any:
             session = await self._session(tx, code)
             if session.status not in ("open", "paused"):
-                raise conflict("session.state", "Sesi belum dibuka atau sudah ditutup",
-                               "The session is not open or already closed")
+                raise conflict(
+                    "session.state",
+                    "Sesi belum dibuka atau sudah ditutup",
+                    "The session is not open or already closed",
+                )
             exam = await qe.exam_by_id(tx.s, exam_id=session.exam_id)
             assert exam is not None
             absent: list[str] = []
@@ -177,44 +233,72 @@ class CommitteeService:
             session.closed_at_ms = tx.now_ms
             await tx.record(SessionClosed(by=who.username, reason=why, session=code, absent=absent))
 
+        return await self.ctx.write(unit)
+
     # -- candidates --------------------------------------------------------------------------------
 
     async def extend(self, who: Member, *, number: str, seconds: object, reason: object) -> None:
         who.require(*ACTING_ROLES)
         why = _reason(reason)
         if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 < seconds <= MAX_EXTEND_S:
-            raise bad_request("extend.seconds", f"Tambahan waktu harus 1–{MAX_EXTEND_S} detik",
-                              f"Extra time must be 1–{MAX_EXTEND_S} seconds", field="seconds")
-        async with self.ctx.tx() as tx:
+            raise bad_request(
+                "extend.seconds",
+                f"Tambahan waktu harus 1–{MAX_EXTEND_S} detik",
+                f"Extra time must be 1–{MAX_EXTEND_S} seconds",
+                field="seconds",
+            )
+
+        async def unit(tx: Tx) -> Any:
             attempt, candidate = await self._candidate(tx, number)
             if attempt.status in ("submitted", "absent"):
-                raise conflict("attempt.finished", "Ujian peserta ini sudah selesai",
-                               "This candidate's exam is already finished")
+                raise conflict(
+                    "attempt.finished",
+                    "Ujian peserta ini sudah selesai",
+                    "This candidate's exam is already finished",
+                )
             set_timer(attempt, timer_of(attempt).extend(seconds * 1000))
-            await tx.record(TimeExtended(by=who.username, reason=why, candidate=number, extra_ms=seconds * 1000,
-                                         attempt_id=attempt.id))
+            await tx.record(
+                TimeExtended(
+                    by=who.username,
+                    reason=why,
+                    candidate=number,
+                    extra_ms=seconds * 1000,
+                    attempt_id=attempt.id,
+                )
+            )
             _ = candidate
+
+        return await self.ctx.write(unit)
 
     async def reset_login(self, who: Member, *, number: str, reason: object) -> None:
         who.require(*ACTING_ROLES)
         why = _reason(reason)
-        async with self.ctx.tx() as tx:
+
+        async def unit(tx: Tx) -> Any:
             attempt, candidate = await self._candidate(tx, number)
             candidate.device_hash = None
             await qa.revoke_all(tx.s, kind="candidate", subject_id=candidate.id)
             await tx.record(LoginReset(by=who.username, reason=why, candidate=number, attempt_id=attempt.id))
 
+        return await self.ctx.write(unit)
+
     async def force_finish(self, who: Member, *, number: str, reason: object) -> None:
         who.require(*ACTING_ROLES)
         why = _reason(reason)
-        async with self.ctx.tx() as tx:
+
+        async def unit(tx: Tx) -> Any:
             attempt, candidate = await self._candidate(tx, number)
             if attempt.status != "working":
-                raise conflict("attempt.not_working", "Peserta ini tidak sedang mengerjakan ujian",
-                               "This candidate is not taking the exam now")
+                raise conflict(
+                    "attempt.not_working",
+                    "Peserta ini tidak sedang mengerjakan ujian",
+                    "This candidate is not taking the exam now",
+                )
             exam = await qe.exam_by_id(tx.s, exam_id=candidate.exam_id)
             assert exam is not None
             await self.exams.finish(tx, attempt, candidate, exam, reason=f"forced: {why}")
+
+        return await self.ctx.write(unit)
 
     async def _candidate(self, tx: Tx, number: str) -> tuple[Any, Any]:
         candidate = await qc.candidate_by_number(tx.s, number=number)
@@ -237,16 +321,35 @@ class CommitteeService:
         return {
             "user": {"username": who.username, "role": who.role},
             "server_time_ms": now,
-            "exams": [{"code": e.code, "title": e.title, "key_commitment": e.key_commitment}
-                      for e in exams.values()],
-            "sessions": [{"code": x.code, "status": x.status, "token": x.token if see_token else None,
-                          "opened_at_ms": x.opened_at_ms} for x in sessions],
-            "candidates": [{
-                "number": c.number, "name": c.name, "village": c.village, "position": c.position,
-                "session": by_id[c.session_id].code, "status": a.status,
-                "paused": by_id[c.session_id].status == "paused" and a.status == "working",
-                "answered": a.answered, "total": len(self.ctx.spec(exams[c.exam_id]).items),
-                "remaining_ms": timer_of(a).remaining(now), "total_milli": a.total_milli, "passed": a.passed,
-                "logged_in": c.device_hash is not None, "last_seen_ms": c.last_seen_ms,
-            } for c, a in rows],
+            "exams": [
+                {"code": e.code, "title": e.title, "key_commitment": e.key_commitment} for e in exams.values()
+            ],
+            "sessions": [
+                {
+                    "code": x.code,
+                    "status": x.status,
+                    "token": x.token if see_token else None,
+                    "opened_at_ms": x.opened_at_ms,
+                }
+                for x in sessions
+            ],
+            "candidates": [
+                {
+                    "number": c.number,
+                    "name": c.name,
+                    "village": c.village,
+                    "position": c.position,
+                    "session": by_id[c.session_id].code,
+                    "status": a.status,
+                    "paused": by_id[c.session_id].status == "paused" and a.status == "working",
+                    "answered": a.answered,
+                    "total": len(self.ctx.spec(exams[c.exam_id]).items),
+                    "remaining_ms": timer_of(a).remaining(now),
+                    "total_milli": a.total_milli,
+                    "passed": a.passed,
+                    "logged_in": c.device_hash is not None,
+                    "last_seen_ms": c.last_seen_ms,
+                }
+                for c, a in rows
+            ],
         }

@@ -1,4 +1,4 @@
-"""What every service needs: the database, the clock, the config, the exam specs and after-commit hooks."""
+"""What every service needs: the database, the clock, the config, the log writer and exam specs."""
 
 from __future__ import annotations
 
@@ -6,47 +6,23 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TypeVar
 
 from grader.build import build_exam
 from grader.model import ExamSpec
-from server import audit
 from server.clock import Clock
 from server.config import Config
 from server.db.engine import Database
 from server.db.models import Exam
-from server.events import DomainEvent
+from server.services.writer import Committed, Tx, Unit, Writer
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Committed:
-    """An event as it was committed: what after-commit listeners (live feed, monitor) receive."""
-
-    seq: int
-    at_ms: int
-    event: DomainEvent
-
-
+T = TypeVar("T")
 Listener = Callable[[list[Committed]], Awaitable[None]]
 
-
-class Tx:
-    """A unit of work: the session plus the events it recorded, published only after commit."""
-
-    def __init__(self, session: AsyncSession, now_ms: int) -> None:
-        self.s = session
-        self.now_ms = now_ms
-        self.recorded: list[Committed] = []
-
-    async def record(self, event: DomainEvent) -> int:
-        seq = await audit.append(self.s, event, at_ms=self.now_ms)
-        self.recorded.append(Committed(seq=seq, at_ms=self.now_ms, event=event))
-        return seq
+__all__ = ["Committed", "Listener", "ServiceContext", "Tx"]
 
 
 @dataclass
@@ -56,15 +32,37 @@ class ServiceContext:
     config: Config
     listeners: list[Listener] = field(default_factory=list)
     _specs: dict[int, ExamSpec] = field(default_factory=dict)
+    writer: Writer = field(init=False)
 
-    @contextlib.asynccontextmanager
-    async def tx(self) -> AsyncIterator[Tx]:
-        """Open a write transaction; after a successful commit, hand its events to the listeners."""
-        async with self.db.transaction() as session:
-            tx = Tx(session, self.clock.now_ms())
-            yield tx
-        if tx.recorded:
-            await self._publish(tx.recorded)
+    _outbox: asyncio.Queue[list[Committed]] = field(default_factory=asyncio.Queue)
+    _publisher: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        self.writer = Writer(self.db, self.clock, self._enqueue)
+
+    def start(self) -> None:
+        """Start the log writer and the after-commit publisher (inside the running loop)."""
+        self.writer.start()
+        self._publisher = asyncio.create_task(self._publish_loop(), name="after-commit")
+
+    async def stop(self) -> None:
+        await self.writer.stop()
+        if self._publisher is not None:
+            self._publisher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._publisher
+
+    async def _enqueue(self, committed: list[Committed]) -> None:
+        # Publishing runs in its own task, in commit order, so the writer never waits for viewers.
+        self._outbox.put_nowait(committed)
+
+    async def _publish_loop(self) -> None:
+        while True:
+            await self._publish(await self._outbox.get())
+
+    async def write(self, unit: Unit[T]) -> T:
+        """Run ``unit`` as one atomic change with its log events; returns after commit."""
+        return await self.writer.run(unit)
 
     async def _publish(self, committed: list[Committed]) -> None:
         for listener in self.listeners:

@@ -32,17 +32,27 @@ from server.timing import Timer
 MAX_KEY_LEN = 64
 MAX_VALUE_BYTES = 4096
 
-WRONG_LOGIN = ApiError(401, "login.wrong", "Nomor peserta, PIN, atau token sesi salah",
-                       "Participant number, PIN or session token is wrong")
-ELSEWHERE = conflict("login.elsewhere",
-                     "Anda sudah masuk di komputer lain. Mintalah pengawas untuk mereset login Anda.",
-                     "You are already logged in on another computer. Ask the proctor to reset your login.")
+WRONG_LOGIN = ApiError(
+    401,
+    "login.wrong",
+    "Nomor peserta, PIN, atau token sesi salah",
+    "Participant number, PIN or session token is wrong",
+)
+ELSEWHERE = conflict(
+    "login.elsewhere",
+    "Anda sudah masuk di komputer lain. Mintalah pengawas untuk mereset login Anda.",
+    "You are already logged in on another computer. Ask the proctor to reset your login.",
+)
 PAUSED = conflict("exam.paused", "Ujian sedang dijeda oleh panitia", "The exam is paused by the committee")
-TIME_UP = conflict("exam.time_up", "Waktu habis; jawaban Anda sudah dikirim",
-                   "Time is up; your answers have been submitted")
+TIME_UP = conflict(
+    "exam.time_up", "Waktu habis; jawaban Anda sudah dikirim", "Time is up; your answers have been submitted"
+)
 SUBMITTED = conflict("exam.submitted", "Ujian Anda sudah selesai", "Your exam is already finished")
-NOT_OPEN = conflict("session.not_open", "Sesi ujian belum dibuka atau sudah ditutup",
-                    "The exam session is not open (not yet, or already closed)")
+NOT_OPEN = conflict(
+    "session.not_open",
+    "Sesi ujian belum dibuka atau sudah ditutup",
+    "The exam session is not open (not yet, or already closed)",
+)
 NOT_STARTED = conflict("exam.not_started", "Ujian belum dimulai", "The exam has not been started")
 
 
@@ -64,8 +74,15 @@ class Ack:
     status: str
 
     def as_json(self) -> dict[str, Any]:
-        return {"ok": True, "seq": self.seq, "item": self.item, "duplicate": self.duplicate,
-                "stale": self.stale, "remaining_ms": self.remaining_ms, "status": self.status}
+        return {
+            "ok": True,
+            "seq": self.seq,
+            "item": self.item,
+            "duplicate": self.duplicate,
+            "stale": self.stale,
+            "remaining_ms": self.remaining_ms,
+            "status": self.status,
+        }
 
 
 def timer_of(attempt: Attempt) -> Timer:
@@ -93,11 +110,12 @@ class ExamService:
 
     async def login(self, *, number: str, pin: str, token: str, device_id: str) -> Login:
         number, token = number.strip(), token.strip().upper()
-        async with self.ctx.tx() as tx:
+
+        async def unit(tx: Tx) -> Login:
             found = await self._match(tx, number=number, pin=pin.strip(), token=token)
             if found is None:
                 raise WRONG_LOGIN
-            candidate, session, exam = found
+            candidate, session, _exam = found
             device = security.short_hash(device_id)
             if candidate.device_hash is not None and candidate.device_hash != device:
                 raise ELSEWHERE
@@ -107,16 +125,28 @@ class ExamService:
             candidate.last_seen_ms = tx.now_ms
             cookie = security.new_token()
             await qa.revoke_all(tx.s, kind="candidate", subject_id=candidate.id)
-            tx.s.add(AuthSession(token_hash=security.token_hash(cookie), kind="candidate",
-                                 subject_id=candidate.id, created_at_ms=tx.now_ms,
-                                 expires_at_ms=tx.now_ms + self.ctx.config.session_hours * 3_600_000,
-                                 revoked=False))
-            await tx.record(CandidateLoggedIn(candidate=candidate.number, session=session.code,
-                                              device=device, attempt_id=attempt.id))
+            tx.s.add(
+                AuthSession(
+                    token_hash=security.token_hash(cookie),
+                    kind="candidate",
+                    subject_id=candidate.id,
+                    created_at_ms=tx.now_ms,
+                    expires_at_ms=tx.now_ms + self.ctx.config.session_hours * 3_600_000,
+                    revoked=False,
+                )
+            )
+            await tx.record(
+                CandidateLoggedIn(
+                    candidate=candidate.number, session=session.code, device=device, attempt_id=attempt.id
+                )
+            )
             return Login(token=cookie, candidate_id=candidate.id)
 
-    async def _match(self, tx: Tx, *, number: str, pin: str, token: str
-                     ) -> tuple[Candidate, ExamSession, Exam] | None:
+        return await self.ctx.write(unit)
+
+    async def _match(
+        self, tx: Tx, *, number: str, pin: str, token: str
+    ) -> tuple[Candidate, ExamSession, Exam] | None:
         candidate = await qc.candidate_by_number(tx.s, number=number)
         if candidate is None:
             return None
@@ -132,14 +162,17 @@ class ExamService:
         return candidate, session, exam
 
     async def logout(self, *, token: str) -> None:
-        async with self.ctx.tx() as tx:
+        async def unit(tx: Tx) -> None:
             await qa.revoke(tx.s, token_hash=security.token_hash(token))
+
+        await self.ctx.write(unit)
 
     async def whoami(self, *, token: str) -> int | None:
         """The candidate a login cookie belongs to, or None."""
         async with self.ctx.db.read() as s:
-            row = await qa.live_session(s, token_hash=security.token_hash(token), kind="candidate",
-                                        now_ms=self.ctx.clock.now_ms())
+            row = await qa.live_session(
+                s, token_hash=security.token_hash(token), kind="candidate", now_ms=self.ctx.clock.now_ms()
+            )
             return row.subject_id if row is not None else None
 
     # -- state -------------------------------------------------------------------------------------
@@ -160,17 +193,28 @@ class ExamService:
             answers: dict[str, Any] = {}
             if attempt.status != "not_started":
                 items = await self._items_for(s, exam, attempt)
-                answers = {a.item_code: {"value": json.loads(a.value_json), "flag": a.flag, "seq": a.seq}
-                           for a in await qc.answers_of(s, attempt_id=attempt.id)}
+                answers = {
+                    a.item_code: {"value": json.loads(a.value_json), "flag": a.flag, "seq": a.seq}
+                    for a in await qc.answers_of(s, attempt_id=attempt.id)
+                }
             return {
-                "candidate": {"number": candidate.number, "name": candidate.name,
-                              "village": candidate.village, "position": candidate.position},
-                "exam": {"code": exam.code, "title": exam.title,
-                         "instructions": definition.get(f"instructions_{lang}") or definition.get("instructions_id", ""),
-                         "duration_s": attempt.allowed_ms // 1000,
-                         "item_count": len(self.ctx.spec(exam).items),
-                         "sections": [{"code": sec["code"], "title": sec["title"]}
-                                      for sec in definition["sections"]]},
+                "candidate": {
+                    "number": candidate.number,
+                    "name": candidate.name,
+                    "village": candidate.village,
+                    "position": candidate.position,
+                },
+                "exam": {
+                    "code": exam.code,
+                    "title": exam.title,
+                    "instructions": definition.get(f"instructions_{lang}")
+                    or definition.get("instructions_id", ""),
+                    "duration_s": attempt.allowed_ms // 1000,
+                    "item_count": len(self.ctx.spec(exam).items),
+                    "sections": [
+                        {"code": sec["code"], "title": sec["title"]} for sec in definition["sections"]
+                    ],
+                },
                 "session": {"code": session.code, "status": session.status},
                 "status": self._status(attempt, session),
                 "remaining_ms": timer_of(attempt).remaining(now),
@@ -195,15 +239,32 @@ class ExamService:
             item = rows[code]
             options = {o["id"]: o for o in json.loads(item.options_json)}
             definition = json.loads(exam.definition_json)
-            order = (option_order(attempt.seed, code, tuple(options)) if definition.get("shuffle_options", True)
-                     and item.kind in ("single", "multi", "tkp") else tuple(options))
-            out.append({
-                "id": code, "no": no, "section": item.section, "kind": item.kind, "text": item.text,
-                "image": f"/ujian/media/{item.image}" if item.image else None,
-                "options": [{"id": oid, "label": chr(ord("A") + i), "text": options[oid].get("text", ""),
-                             "image": f"/ujian/media/{options[oid]['image']}" if options[oid].get("image")
-                             else None} for i, oid in enumerate(order)],
-            })
+            order = (
+                option_order(attempt.seed, code, tuple(options))
+                if definition.get("shuffle_options", True) and item.kind in ("single", "multi", "tkp")
+                else tuple(options)
+            )
+            out.append(
+                {
+                    "id": code,
+                    "no": no,
+                    "section": item.section,
+                    "kind": item.kind,
+                    "text": item.text,
+                    "image": f"/ujian/media/{item.image}" if item.image else None,
+                    "options": [
+                        {
+                            "id": oid,
+                            "label": chr(ord("A") + i),
+                            "text": options[oid].get("text", ""),
+                            "image": f"/ujian/media/{options[oid]['image']}"
+                            if options[oid].get("image")
+                            else None,
+                        }
+                        for i, oid in enumerate(order)
+                    ],
+                }
+            )
         return out
 
     @staticmethod
@@ -213,18 +274,28 @@ class ExamService:
         result = json.loads(attempt.result_json)
         titles = {sec["code"]: sec["title"] for sec in definition["sections"]}
         return {
-            "sections": [{"code": sec["code"], "title": titles.get(sec["code"], sec["code"]),
-                          "score": sec["weighted_milli"], "raw": sec["score_milli"], "max": sec["max_milli"],
-                          "pass_min": sec.get("pass_min_milli"), "passed": sec["passed"]}
-                         for sec in result["sections"]],
-            "total": result["total_milli"], "max_total": result["max_total_milli"],
-            "passed": result["passed"], "unit": "milli",
+            "sections": [
+                {
+                    "code": sec["code"],
+                    "title": titles.get(sec["code"], sec["code"]),
+                    "score": sec["weighted_milli"],
+                    "raw": sec["score_milli"],
+                    "max": sec["max_milli"],
+                    "pass_min": sec.get("pass_min_milli"),
+                    "passed": sec["passed"],
+                }
+                for sec in result["sections"]
+            ],
+            "total": result["total_milli"],
+            "max_total": result["max_total_milli"],
+            "passed": result["passed"],
+            "unit": "milli",
         }
 
     # -- start -------------------------------------------------------------------------------------
 
     async def start(self, *, candidate_id: int) -> None:
-        async with self.ctx.tx() as tx:
+        async def unit(tx: Tx) -> None:
             attempt, candidate, session, exam = await self._load(tx, candidate_id)
             if attempt.status == "submitted":
                 raise SUBMITTED
@@ -237,14 +308,25 @@ class ExamService:
             spec = self.ctx.spec(exam)
             definition = json.loads(exam.definition_json)
             sections = [sec.code for sec in spec.sections]
-            order = (item_order(attempt.seed, spec.items, sections) if definition.get("shuffle_items", True)
-                     else tuple(i.code for sec in sections for i in spec.section_items(sec)))
+            order = (
+                item_order(attempt.seed, spec.items, sections)
+                if definition.get("shuffle_items", True)
+                else tuple(i.code for sec in sections for i in spec.section_items(sec))
+            )
             attempt.item_order_json = json.dumps(list(order))
             attempt.status = "working"
             attempt.started_at_ms = tx.now_ms
             set_timer(attempt, timer_of(attempt).start(tx.now_ms))
-            await tx.record(AttemptStarted(candidate=candidate.number, seed=attempt.seed,
-                                           allowed_ms=attempt.allowed_ms, attempt_id=attempt.id))
+            await tx.record(
+                AttemptStarted(
+                    candidate=candidate.number,
+                    seed=attempt.seed,
+                    allowed_ms=attempt.allowed_ms,
+                    attempt_id=attempt.id,
+                )
+            )
+
+        await self.ctx.write(unit)
 
     async def _load(self, tx: Tx, candidate_id: int) -> tuple[Attempt, Candidate, ExamSession, Exam]:
         candidate = await qc.candidate_by_id(tx.s, candidate_id=candidate_id)
@@ -258,17 +340,24 @@ class ExamService:
 
     # -- answer ------------------------------------------------------------------------------------
 
-    async def answer(self, *, candidate_id: int, item: str, value: JsonValue, flag: bool, seq: int,
-                     key: str) -> Ack:
+    async def answer(
+        self, *, candidate_id: int, item: str, value: JsonValue, flag: bool, seq: int, key: str
+    ) -> Ack:
         _check_answer_shape(item=item, value=value, seq=seq, key=key)
-        time_up = False
-        async with self.ctx.tx() as tx:
+
+        async def unit(tx: Tx) -> Ack | None:
             attempt, candidate, session, exam = await self._load(tx, candidate_id)
             previous = await qc.receipt(tx.s, attempt_id=attempt.id, idem_key=key)
             timer = timer_of(attempt)
             if previous is not None:
-                return Ack(previous.seq, previous.item_code, True, False, timer.remaining(tx.now_ms),
-                           self._status(attempt, session))
+                return Ack(
+                    previous.seq,
+                    previous.item_code,
+                    True,
+                    False,
+                    timer.remaining(tx.now_ms),
+                    self._status(attempt, session),
+                )
             if attempt.status == "submitted":
                 raise SUBMITTED
             if attempt.status == "not_started":
@@ -276,20 +365,38 @@ class ExamService:
             if session.status == "paused":
                 raise PAUSED
             if timer.expired(tx.now_ms):
+                # Committed with the batch; the candidate then hears "time up" (None below).
                 await self._finish(tx, attempt, candidate, exam, reason="timeout")
-                time_up = True
-            else:
-                return await self._store(tx, attempt, candidate, exam, item=item, value=value, flag=flag,
-                                         seq=seq, key=key, timer=timer)
-        assert time_up
-        raise TIME_UP
+                return None
+            return await self._store(
+                tx, attempt, candidate, exam, item=item, value=value, flag=flag, seq=seq, key=key, timer=timer
+            )
 
-    async def _store(self, tx: Tx, attempt: Attempt, candidate: Candidate, exam: Exam, *, item: str,
-                     value: JsonValue, flag: bool, seq: int, key: str, timer: Timer) -> Ack:
+        ack = await self.ctx.write(unit)
+        if ack is None:
+            raise TIME_UP
+        return ack
+
+    async def _store(
+        self,
+        tx: Tx,
+        attempt: Attempt,
+        candidate: Candidate,
+        exam: Exam,
+        *,
+        item: str,
+        value: JsonValue,
+        flag: bool,
+        seq: int,
+        key: str,
+        timer: Timer,
+    ) -> Ack:
         spec = self.ctx.spec(exam)
         if not spec.has_item(item):
             raise bad_request("answer.item", "Soal tidak dikenal", "Unknown question", field="item")
-        problem = None if value is None else rule_for(spec.item(item).kind).check_response(spec.item(item), value)
+        problem = (
+            None if value is None else rule_for(spec.item(item).kind).check_response(spec.item(item), value)
+        )
         if problem is not None:
             raise ApiError(400, "answer.value", problem.id, problem.en, field="value", problems=(problem,))
         remaining = timer.remaining(tx.now_ms)
@@ -299,24 +406,47 @@ class ExamService:
             return Ack(seq, item, False, True, remaining, "working")
         value_json = canonical.encode(value).decode()
         if current is None:
-            tx.s.add(Answer(attempt_id=attempt.id, item_code=item, value_json=value_json, flag=flag, seq=seq,
-                            updated_at_ms=tx.now_ms))
+            tx.s.add(
+                Answer(
+                    attempt_id=attempt.id,
+                    item_code=item,
+                    value_json=value_json,
+                    flag=flag,
+                    seq=seq,
+                    updated_at_ms=tx.now_ms,
+                )
+            )
             attempt.answered += 0 if value is None else 1
         else:
             was_answered = current.value_json != "null"
             attempt.answered += (value is not None) - was_answered
-            current.value_json, current.flag, current.seq, current.updated_at_ms = value_json, flag, seq, tx.now_ms
+            current.value_json, current.flag, current.seq, current.updated_at_ms = (
+                value_json,
+                flag,
+                seq,
+                tx.now_ms,
+            )
         attempt.last_seq = max(attempt.last_seq, seq)
-        event_seq = await tx.record(AnswerSaved(candidate=candidate.number, item=item, value=value, flag=flag,
-                                                seq=seq, remaining_ms=remaining, attempt_id=attempt.id))
-        tx.s.add(AnswerReceipt(attempt_id=attempt.id, idem_key=key, seq=seq, item_code=item,
-                               event_seq=event_seq))
+        event_seq = await tx.record(
+            AnswerSaved(
+                candidate=candidate.number,
+                item=item,
+                value=value,
+                flag=flag,
+                seq=seq,
+                remaining_ms=remaining,
+                attempt_id=attempt.id,
+            )
+        )
+        tx.s.add(
+            AnswerReceipt(attempt_id=attempt.id, idem_key=key, seq=seq, item_code=item, event_seq=event_seq)
+        )
         return Ack(seq, item, False, False, remaining, "working")
 
     # -- submit ------------------------------------------------------------------------------------
 
     async def submit(self, *, candidate_id: int) -> None:
-        async with self.ctx.tx() as tx:
+        async def unit(tx: Tx) -> None:
             attempt, candidate, session, exam = await self._load(tx, candidate_id)
             if attempt.status == "submitted":
                 return  # submitting twice is harmless
@@ -327,25 +457,38 @@ class ExamService:
             expired = timer_of(attempt).expired(tx.now_ms)
             await self._finish(tx, attempt, candidate, exam, reason="timeout" if expired else "candidate")
 
+        await self.ctx.write(unit)
+
     async def finalize_if_expired(self, *, candidate_id: int) -> bool:
         """Submit an attempt whose time has run out (the candidate may be offline); True if it did."""
         async with self.ctx.db.read() as s:
             attempt = await qc.attempt_of(s, candidate_id=candidate_id)
-            if attempt is None or attempt.status != "working" or attempt.deadline_ms is None \
-                    or attempt.deadline_ms > self.ctx.clock.now_ms():
+            if (
+                attempt is None
+                or attempt.status != "working"
+                or attempt.deadline_ms is None
+                or attempt.deadline_ms > self.ctx.clock.now_ms()
+            ):
                 return False
-        async with self.ctx.tx() as tx:
+
+        async def unit(tx: Tx) -> bool:
             attempt, candidate, _session, exam = await self._load(tx, candidate_id)
             if attempt.status != "working" or not timer_of(attempt).expired(tx.now_ms):
                 return False
             await self._finish(tx, attempt, candidate, exam, reason="timeout")
             return True
 
-    async def finish(self, tx: Tx, attempt: Attempt, candidate: Candidate, exam: Exam, *, reason: str) -> None:
+        return await self.ctx.write(unit)
+
+    async def finish(
+        self, tx: Tx, attempt: Attempt, candidate: Candidate, exam: Exam, *, reason: str
+    ) -> None:
         """Used by committee actions inside their own transaction."""
         await self._finish(tx, attempt, candidate, exam, reason=reason)
 
-    async def _finish(self, tx: Tx, attempt: Attempt, candidate: Candidate, exam: Exam, *, reason: str) -> None:
+    async def _finish(
+        self, tx: Tx, attempt: Attempt, candidate: Candidate, exam: Exam, *, reason: str
+    ) -> None:
         """Stop the clock, log the submit, grade from the recorded answers and log the score."""
         timer = timer_of(attempt)
         # Time-outs end exactly at the deadline, however late the server noticed.
@@ -354,24 +497,37 @@ class ExamService:
         attempt.status = "submitted"
         attempt.submitted_at_ms = tx.now_ms
         attempt.submit_reason = reason
-        answers = {a.item_code: json.loads(a.value_json) for a in await qc.answers_of(tx.s, attempt_id=attempt.id)}
+        answers = {
+            a.item_code: json.loads(a.value_json) for a in await qc.answers_of(tx.s, attempt_id=attempt.id)
+        }
         answers = {code: v for code, v in answers.items() if v is not None}
         digest = answers_digest(answers)
-        await tx.record(AttemptSubmitted(candidate=candidate.number, reason=reason, answers_hash=digest,
-                                         attempt_id=attempt.id))
+        await tx.record(
+            AttemptSubmitted(
+                candidate=candidate.number, reason=reason, answers_hash=digest, attempt_id=attempt.id
+            )
+        )
         result = grade(self.ctx.spec(exam), answers)
-        inputs = hashlib.sha256(canonical.encode(
-            {"answers": digest, "exam": exam.code, "key_commitment": exam.key_commitment})).hexdigest()
+        inputs = hashlib.sha256(
+            canonical.encode({"answers": digest, "exam": exam.code, "key_commitment": exam.key_commitment})
+        ).hexdigest()
         result_json = result.as_json()
         attempt.result_json = json.dumps(result_json)
         attempt.total_milli = result.total_milli
         attempt.passed = result.passed
         attempt.grader_version = result.grader_version
         attempt.inputs_hash = inputs
-        await tx.record(AttemptScored(
-            candidate=candidate.number, grader_version=result.grader_version, inputs_hash=inputs,
-            total_milli=result.total_milli, passed=result.passed,
-            sections=[s.as_json() for s in result.sections], attempt_id=attempt.id))
+        await tx.record(
+            AttemptScored(
+                candidate=candidate.number,
+                grader_version=result.grader_version,
+                inputs_hash=inputs,
+                total_milli=result.total_milli,
+                passed=result.passed,
+                sections=[s.as_json() for s in result.sections],
+                attempt_id=attempt.id,
+            )
+        )
 
     # -- heartbeat ---------------------------------------------------------------------------------
 
@@ -384,8 +540,12 @@ class ExamService:
             session = await qe.session_by_id(s, session_id=candidate.session_id)
             assert session is not None
             now = self.ctx.clock.now_ms()
-            return {"status": self._status(attempt, session), "remaining_ms": timer_of(attempt).remaining(now),
-                    "server_time_ms": now, "last_seq": attempt.last_seq}
+            return {
+                "status": self._status(attempt, session),
+                "remaining_ms": timer_of(attempt).remaining(now),
+                "server_time_ms": now,
+                "last_seq": attempt.last_seq,
+            }
 
     async def media(self, *, candidate_id: int, sha256: str) -> tuple[str, bytes] | None:
         async with self.ctx.db.read() as s:
@@ -399,14 +559,16 @@ def _check_answer_shape(*, item: object, value: object, seq: object, key: object
     if not isinstance(item, str) or not item or len(item) > 64:
         raise bad_request("answer.item", "Kode soal tidak valid", "Invalid question code", field="item")
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**53:
-        raise bad_request("answer.seq", "Nomor urut jawaban tidak valid", "Invalid answer sequence number",
-                          field="seq")
+        raise bad_request(
+            "answer.seq", "Nomor urut jawaban tidak valid", "Invalid answer sequence number", field="seq"
+        )
     if not isinstance(key, str) or not key or len(key) > MAX_KEY_LEN:
         raise bad_request("answer.key", "Kunci idempoten tidak valid", "Invalid idempotency key", field="key")
     try:
         size = len(canonical.encode(value))
     except (TypeError, ValueError):
-        raise bad_request("answer.value", "Isi jawaban tidak valid", "Invalid answer value",
-                          field="value") from None
+        raise bad_request(
+            "answer.value", "Isi jawaban tidak valid", "Invalid answer value", field="value"
+        ) from None
     if size > MAX_VALUE_BYTES:
         raise bad_request("answer.value", "Jawaban terlalu panjang", "Answer too long", field="value")

@@ -16,7 +16,7 @@ from server.db.models import Attempt, Candidate, Exam, ExamSession, Item, Media
 from server.db.queries import exams as qe
 from server.events import ExamImported, KeyCommitted
 from server.importers import ExamPackage
-from server.services.context import ServiceContext
+from server.services.context import ServiceContext, Tx
 
 COMMIT_SCHEME = "sha256(ujian-key-commit/v1 0x00 ‖ salt ‖ canonical scoring spec)"
 
@@ -48,23 +48,33 @@ def scoring_spec(package: ExamPackage) -> dict[str, Any]:
     """The raw exam the grader builds from: sections, thresholds and every item's key and points."""
     d = package.definition
     return {
-        "code": d.code, "title": d.title,
-        "sections": [{"code": s.code, "title": s.title, "weight": s.weight, "pass_min": s.pass_min}
-                     for s in d.sections],
+        "code": d.code,
+        "title": d.title,
+        "sections": [
+            {"code": s.code, "title": s.title, "weight": s.weight, "pass_min": s.pass_min} for s in d.sections
+        ],
         "pass_total_min": d.pass_total_min,
-        "items": [{k: v for k, v in item.raw.items() if not k.startswith("_")} for item in package.bank.items],
+        "items": [
+            {k: v for k, v in item.raw.items() if not k.startswith("_")} for item in package.bank.items
+        ],
     }
 
 
 def definition_json(package: ExamPackage) -> dict[str, Any]:
     d = package.definition
     return {
-        "code": d.code, "title": d.title, "instructions_id": d.instructions_id,
-        "instructions_en": d.instructions_en, "duration_s": d.duration_s, "shuffle_items": d.shuffle_items,
+        "code": d.code,
+        "title": d.title,
+        "instructions_id": d.instructions_id,
+        "instructions_en": d.instructions_en,
+        "duration_s": d.duration_s,
+        "shuffle_items": d.shuffle_items,
         "shuffle_options": d.shuffle_options,
-        "sections": [{"code": s.code, "title": s.title, "weight": s.weight, "pass_min": s.pass_min}
-                     for s in d.sections],
-        "pass_total_min": d.pass_total_min, "public_fields": list(d.public_fields),
+        "sections": [
+            {"code": s.code, "title": s.title, "weight": s.weight, "pass_min": s.pass_min} for s in d.sections
+        ],
+        "pass_total_min": d.pass_total_min,
+        "public_fields": list(d.public_fields),
     }
 
 
@@ -72,10 +82,20 @@ def manifest(package: ExamPackage) -> dict[str, Any]:
     """Everything public about the exam (no key): what the opening checkpoint pins."""
     return {
         "definition": definition_json(package),
-        "items": [{"code": i.code, "section": i.section, "kind": i.kind,
-                   "text_sha256": hashlib.sha256(i.text.encode()).hexdigest(), "image": i.image,
-                   "options": [{"id": o.id, "text_sha256": hashlib.sha256(o.text.encode()).hexdigest(),
-                                "image": o.image} for o in i.options]} for i in package.bank.items],
+        "items": [
+            {
+                "code": i.code,
+                "section": i.section,
+                "kind": i.kind,
+                "text_sha256": hashlib.sha256(i.text.encode()).hexdigest(),
+                "image": i.image,
+                "options": [
+                    {"id": o.id, "text_sha256": hashlib.sha256(o.text.encode()).hexdigest(), "image": o.image}
+                    for o in i.options
+                ],
+            }
+            for i in package.bank.items
+        ],
         "media": sorted(package.bank.media),
         "roster": [{"number": r.number, "session": r.session} for r in package.roster.rows],
     }
@@ -98,22 +118,52 @@ class SetupService:
         salt = new_salt()
         commitment = commit(canonical.encode(spec_raw), salt)
         manifest_hash = hashlib.sha256(canonical.encode(manifest(package))).hexdigest()
-        async with self.ctx.tx() as tx:
+
+        async def unit(tx: Tx) -> Any:
             if await qe.exam_by_code(tx.s, code=d.code) is not None:
-                raise ProblemsError([Problem(code="exam.exists", id=f"Ujian dengan kode {d.code} sudah ada",
-                                             en=f"An exam with code {d.code} already exists", field="code")])
-            exam = Exam(code=d.code, title=d.title, definition_json=json.dumps(definition_json(package)),
-                        spec_json=json.dumps(spec_raw), manifest_hash=manifest_hash, key_commitment=commitment,
-                        key_salt=salt.hex(), key_revealed=False, created_at_ms=tx.now_ms)
+                raise ProblemsError(
+                    [
+                        Problem(
+                            code="exam.exists",
+                            id=f"Ujian dengan kode {d.code} sudah ada",
+                            en=f"An exam with code {d.code} already exists",
+                            field="code",
+                        )
+                    ]
+                )
+            exam = Exam(
+                code=d.code,
+                title=d.title,
+                definition_json=json.dumps(definition_json(package)),
+                spec_json=json.dumps(spec_raw),
+                manifest_hash=manifest_hash,
+                key_commitment=commitment,
+                key_salt=salt.hex(),
+                key_revealed=False,
+                created_at_ms=tx.now_ms,
+            )
             tx.s.add(exam)
             await tx.s.flush()
             for pos, item in enumerate(package.bank.items):
-                tx.s.add(Item(exam_id=exam.id, code=item.code, position=pos, section=item.section, kind=item.kind,
-                              text=item.text, image=item.image, options_json=json.dumps(
-                                  [{"id": o.id, "text": o.text, "image": o.image} for o in item.options])))
+                tx.s.add(
+                    Item(
+                        exam_id=exam.id,
+                        code=item.code,
+                        position=pos,
+                        section=item.section,
+                        kind=item.kind,
+                        text=item.text,
+                        image=item.image,
+                        options_json=json.dumps(
+                            [{"id": o.id, "text": o.text, "image": o.image} for o in item.options]
+                        ),
+                    )
+                )
             for sha, media in package.bank.media.items():
                 if await tx.s.get(Media, sha) is None:
-                    tx.s.add(Media(sha256=sha, exam_id=exam.id, content_type=media.content_type, data=media.data))
+                    tx.s.add(
+                        Media(sha256=sha, exam_id=exam.id, content_type=media.content_type, data=media.data)
+                    )
             sessions: dict[str, ExamSession] = {}
             for row in package.roster.rows:
                 if row.session not in sessions:
@@ -124,20 +174,52 @@ class SetupService:
             for row in package.roster.rows:
                 pin = row.pin or security.new_pin()
                 candidate = Candidate(
-                    exam_id=exam.id, session_id=sessions[row.session].id, number=row.number, name=row.name,
-                    village=row.village, position=row.position,
+                    exam_id=exam.id,
+                    session_id=sessions[row.session].id,
+                    number=row.number,
+                    name=row.name,
+                    village=row.village,
+                    position=row.position,
                     birth_date=row.birth_date.isoformat() if row.birth_date else None,
-                    pin_hash=security.pin_hash(self.ctx.config.secret_key, d.code, row.number, pin))
+                    pin_hash=security.pin_hash(self.ctx.config.secret_key, d.code, row.number, pin),
+                )
                 tx.s.add(candidate)
-                pending.append((candidate, Card(row.number, row.name, row.village, row.position, row.session, pin)))
+                pending.append(
+                    (candidate, Card(row.number, row.name, row.village, row.position, row.session, pin))
+                )
             await tx.s.flush()
             for candidate, card in pending:
-                tx.s.add(Attempt(candidate_id=candidate.id, status="not_started", seed=secrets.token_hex(16),
-                                 allowed_ms=d.duration_s * 1000, consumed_ms=0, last_seq=0, answered=0))
+                tx.s.add(
+                    Attempt(
+                        candidate_id=candidate.id,
+                        status="not_started",
+                        seed=secrets.token_hex(16),
+                        allowed_ms=d.duration_s * 1000,
+                        consumed_ms=0,
+                        last_seq=0,
+                        answered=0,
+                    )
+                )
                 cards.append(card)
-            await tx.record(ExamImported(exam=d.code, manifest_hash=manifest_hash, items=len(package.bank.items),
-                                         candidates=len(package.roster.rows), sessions=sorted(sessions)))
+            await tx.record(
+                ExamImported(
+                    exam=d.code,
+                    manifest_hash=manifest_hash,
+                    items=len(package.bank.items),
+                    candidates=len(package.roster.rows),
+                    sessions=sorted(sessions),
+                )
+            )
             await tx.record(KeyCommitted(exam=d.code, commitment=commitment, scheme=COMMIT_SCHEME))
-        return ImportSummary(exam=d.code, items=len(package.bank.items), candidates=len(cards),
-                             sessions=tuple(sorted(sessions)), manifest_hash=manifest_hash,
-                             key_commitment=commitment, cards=tuple(cards))
+            return tuple(sorted(sessions))
+
+        session_codes = await self.ctx.write(unit)
+        return ImportSummary(
+            exam=d.code,
+            items=len(package.bank.items),
+            candidates=len(cards),
+            sessions=session_codes,
+            manifest_hash=manifest_hash,
+            key_commitment=commitment,
+            cards=tuple(cards),
+        )

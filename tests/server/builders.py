@@ -7,12 +7,39 @@ from pathlib import Path
 
 DEFAULT_ITEMS = [
     # code, section, type, question, options A..D, key, points
-    ("TIK-01", "TIK", "pg", "Perangkat untuk mengetik adalah…", ("Mouse", "Keyboard", "Monitor", "Printer"), "B"),
-    ("TIK-02", "TIK", "pg", "Ekstensi berkas Microsoft Word adalah…", (".xlsx", ".pptx", ".docx", ".exe"), "C"),
-    ("TIK-03", "TIK", "pgk", "Mana yang termasuk peramban web?", ("Firefox", "Excel", "Chrome", "Paint"), "A,C"),
+    (
+        "TIK-01",
+        "TIK",
+        "pg",
+        "Perangkat untuk mengetik adalah…",
+        ("Mouse", "Keyboard", "Monitor", "Printer"),
+        "B",
+    ),
+    (
+        "TIK-02",
+        "TIK",
+        "pg",
+        "Ekstensi berkas Microsoft Word adalah…",
+        (".xlsx", ".pptx", ".docx", ".exe"),
+        "C",
+    ),
+    (
+        "TIK-03",
+        "TIK",
+        "pgk",
+        "Mana yang termasuk peramban web?",
+        ("Firefox", "Excel", "Chrome", "Paint"),
+        "A,C",
+    ),
     ("TIK-04", "TIK", "bs", "Kata sandi sebaiknya dibagikan kepada rekan kerja.", (), "S"),
-    ("TKP-01", "TKP", "tkp", "Warga datang saat jam istirahat. Anda…",
-     ("Melayani dengan ramah", "Meminta kembali besok", "Menyuruh menunggu", "Mengabaikan"), "A=5,B=2,C=3,D=1"),
+    (
+        "TKP-01",
+        "TKP",
+        "tkp",
+        "Warga datang saat jam istirahat. Anda…",
+        ("Melayani dengan ramah", "Meminta kembali besok", "Menyuruh menunggu", "Mengabaikan"),
+        "A=5,B=2,C=3,D=1",
+    ),
 ]
 
 
@@ -22,15 +49,27 @@ class ExamFolder:
 
     code: str = "UJI-TEST"
     duration_minutes: int = 60
-    items: list[tuple[str, str, str, str, tuple[str, ...], str]] = field(default_factory=lambda: list(DEFAULT_ITEMS))
-    candidates: list[tuple[str, str, str, str, str, str]] = field(default_factory=lambda: [
-        (f"P-{n:03d}", f"Peserta {n}", "Desa A" if n % 2 else "Desa B", "Sekretaris Desa", "S1", f"{100000 + n}")
-        for n in range(1, 5)
-    ])
+    items: list[tuple[str, str, str, str, tuple[str, ...], str]] = field(
+        default_factory=lambda: list(DEFAULT_ITEMS)
+    )
+    candidates: list[tuple[str, str, str, str, str, str]] = field(
+        default_factory=lambda: [
+            (
+                f"P-{n:03d}",
+                f"Peserta {n}",
+                "Desa A" if n % 2 else "Desa B",
+                "Sekretaris Desa",
+                "S1",
+                f"{100000 + n}",
+            )
+            for n in range(1, 5)
+        ]
+    )
 
     def write(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "ujian.toml").write_text(f'''
+        (folder / "ujian.toml").write_text(
+            f'''
 kode = "{self.code}"
 judul = "Ujian Uji"
 durasi_menit = {self.duration_minutes}
@@ -48,7 +87,9 @@ lulus_min = "5"
 kode = "TKP"
 judul = "Sikap Pelayanan"
 bobot = "1"
-''', encoding="utf-8")
+''',
+            encoding="utf-8",
+        )
         lines = ["kode;bagian;tipe;soal;opsi_a;opsi_b;opsi_c;opsi_d;kunci"]
         for code, section, kind, text, options, key in self.items:
             padded = list(options) + [""] * (4 - len(options))

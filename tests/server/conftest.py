@@ -44,8 +44,9 @@ class Harness:
         """A fresh browser logged in as candidate ``n`` (and started, by default)."""
         client = await self.make_client()
         card = self.card(n)
-        response = await client.post("/ujian/api/login",
-                                     json={"number": card.number, "pin": card.pin, "token": self.token})
+        response = await client.post(
+            "/ujian/api/login", json={"number": card.number, "pin": card.pin, "token": self.token}
+        )
         assert response.status == 200, await response.text()
         if start:
             response = await client.post("/ujian/api/start", json={})
@@ -76,8 +77,9 @@ def db_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-async def start_harness(tmp_path: Path, db_kind: str, folder: ExamFolder, *, open_session: bool = True
-                        ) -> AsyncIterator[Harness]:
+async def start_harness(
+    tmp_path: Path, db_kind: str, folder: ExamFolder, *, open_session: bool = True
+) -> AsyncIterator[Harness]:
     async with fresh_database(db_kind, tmp_path, POSTGRES_URL) as url:
         clock = FakeClock()
         config = load_config(env={}, demo=True, database_url=url, secret_key=DEMO_SECRET)

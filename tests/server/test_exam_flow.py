@@ -19,8 +19,9 @@ async def _state(client: Any) -> dict[str, Any]:
 
 
 async def _answer(client: Any, item: str, value: Any, seq: int, key: str, flag: bool = False) -> Any:
-    return await client.post("/ujian/api/answer",
-                             json={"item": item, "value": value, "flag": flag, "seq": seq, "key": key})
+    return await client.post(
+        "/ujian/api/answer", json={"item": item, "value": value, "flag": flag, "seq": seq, "key": key}
+    )
 
 
 def _correct(item: dict[str, Any]) -> Any:
@@ -30,13 +31,17 @@ def _correct(item: dict[str, Any]) -> Any:
 async def test_wrong_credentials_are_refused_in_both_languages(harness: Harness) -> None:
     client = await harness.make_client()
     card = harness.card()
-    for body in ({"number": card.number, "pin": "000000", "token": harness.token},
-                 {"number": card.number, "pin": card.pin, "token": "ZZZZZZ"},
-                 {"number": "nobody", "pin": card.pin, "token": harness.token}):
+    for body in (
+        {"number": card.number, "pin": "000000", "token": harness.token},
+        {"number": card.number, "pin": card.pin, "token": "ZZZZZZ"},
+        {"number": "nobody", "pin": card.pin, "token": harness.token},
+    ):
         response = await client.post("/ujian/api/login", json=body)
         assert response.status == 401
         error = (await response.json())["error"]
-        assert error["code"] == "login.wrong" and error["id"] and error["en"]
+        assert error["code"] == "login.wrong"
+        assert error["id"]
+        assert error["en"]
     response = await client.get("/ujian/api/attempt")
     assert response.status == 401
 
@@ -50,7 +55,9 @@ async def test_second_pc_is_refused_until_a_proctor_resets(harness: Harness) -> 
     assert response.status == 409
     assert (await response.json())["error"]["code"] == "login.elsewhere"
     proctor = await harness.committee(("pengawas", "kata-sandi-pengawas"))
-    response = await proctor.post(f"/panitia/api/candidates/{card.number}/reset-login", json={"reason": "PC rusak"})
+    response = await proctor.post(
+        f"/panitia/api/candidates/{card.number}/reset-login", json={"reason": "PC rusak"}
+    )
     assert response.status == 200
     assert (await other_pc.post("/ujian/api/login", json=body)).status == 200
     # The old PC's login was revoked with the reset.
@@ -61,7 +68,7 @@ async def test_second_pc_is_refused_until_a_proctor_resets(harness: Harness) -> 
 async def test_items_are_shuffled_reproducibly_from_the_logged_seed(harness: Harness) -> None:
     client = await harness.candidate(0)
     state = await _state(client)
-    started = [e for e in await harness.events() if e["kind"] == "attempt.started"][0]
+    started = next(e for e in await harness.events() if e["kind"] == "attempt.started")
     spec = harness.app[keys.CONTEXT].spec(await _exam(harness))
     expected = item_order(started["data"]["seed"], spec.items, [s.code for s in spec.sections])
     assert [i["id"] for i in state["items"]] == list(expected)
@@ -81,7 +88,10 @@ async def test_answers_are_acknowledged_after_commit_and_replays_change_nothing(
     client = await harness.candidate(0)
     response = await _answer(client, "TIK-01", "A", 1, "k1")
     ack = await response.json()
-    assert response.status == 200 and ack["seq"] == 1 and not ack["duplicate"] and not ack["stale"]
+    assert response.status == 200
+    assert ack["seq"] == 1
+    assert not ack["duplicate"]
+    assert not ack["stale"]
     events_before = len(await harness.events())
     again = await (await _answer(client, "TIK-01", "A", 1, "k1")).json()
     assert again["duplicate"] is True
@@ -110,7 +120,9 @@ async def test_malformed_answers_get_a_bilingual_400_and_store_nothing(harness: 
         response = await client.post("/ujian/api/answer", json=body)
         assert response.status == 400, body
         error = (await response.json())["error"]
-        assert error["id"] and error["en"] and error["field"]
+        assert error["id"]
+        assert error["en"]
+        assert error["field"]
     response = await client.post("/ujian/api/answer", data="not json", headers={"Content-Type": "text/plain"})
     assert response.status == 415
     response = await client.post("/ujian/api/answer", data="{", headers={"Content-Type": "application/json"})
@@ -125,18 +137,25 @@ async def test_clock_pause_resume_and_extension_are_exact(harness: Harness) -> N
     harness.clock.advance(90_000)
     assert (await _state(client))["remaining_ms"] == total - 90_000
     admin = await harness.committee()
-    assert (await admin.post("/panitia/api/sessions/S1/pause", json={"reason": "listrik padam"})).status == 200
+    assert (
+        await admin.post("/panitia/api/sessions/S1/pause", json={"reason": "listrik padam"})
+    ).status == 200
     harness.clock.advance(600_000)
     state = await _state(client)
-    assert state["status"] == "paused" and state["remaining_ms"] == total - 90_000
+    assert state["status"] == "paused"
+    assert state["remaining_ms"] == total - 90_000
     response = await _answer(client, "TIK-01", "B", 1, "p1")
-    assert response.status == 409 and (await response.json())["error"]["code"] == "exam.paused"
-    assert (await admin.post("/panitia/api/sessions/S1/resume", json={"reason": "listrik menyala"})).status == 200
+    assert response.status == 409
+    assert (await response.json())["error"]["code"] == "exam.paused"
+    assert (
+        await admin.post("/panitia/api/sessions/S1/resume", json={"reason": "listrik menyala"})
+    ).status == 200
     harness.clock.advance(10_000)
     assert (await _state(client))["remaining_ms"] == total - 100_000
     card = harness.card(0)
-    response = await admin.post(f"/panitia/api/candidates/{card.number}/extend",
-                                json={"seconds": 300, "reason": "komputer macet"})
+    response = await admin.post(
+        f"/panitia/api/candidates/{card.number}/extend", json={"seconds": 300, "reason": "komputer macet"}
+    )
     assert response.status == 200
     assert (await _state(client))["remaining_ms"] == total - 100_000 + 300_000
 
@@ -150,11 +169,12 @@ async def test_time_out_submits_at_the_deadline_even_when_offline(harness: Harne
     # The candidate is offline: nobody calls the API; the background sweep submits.
     assert await submit_expired_once(harness.app) == 1
     final = await _state(client)
-    assert final["status"] == "submitted" and final["remaining_ms"] == 0
+    assert final["status"] == "submitted"
+    assert final["remaining_ms"] == 0
     assert final["result"]["total"] == final["result"]["max_total"]
     kinds = [e["kind"] for e in await harness.events()]
     assert kinds[-2:] == ["attempt.submitted", "attempt.scored"]
-    submitted = [e for e in await harness.events() if e["kind"] == "attempt.submitted"][0]
+    submitted = next(e for e in await harness.events() if e["kind"] == "attempt.submitted")
     assert submitted["data"]["reason"] == "timeout"
     late = await _answer(client, "TIK-01", "A", 99, "late")
     assert late.status == 409
@@ -173,8 +193,9 @@ async def test_submit_grades_from_recorded_answers_per_section(harness: Harness)
     assert sections["TIK"]["raw"] == 10_000  # TIK-01 and TIK-03 right, 5 points each
     assert sections["TKP"]["raw"] == 3_000
     assert sections["TIK"]["passed"] is True
-    scored = [e for e in await harness.events() if e["kind"] == "attempt.scored"][0]
-    assert scored["data"]["grader_version"] and scored["data"]["total_milli"] == result["total"]
+    scored = next(e for e in await harness.events() if e["kind"] == "attempt.scored")
+    assert scored["data"]["grader_version"]
+    assert scored["data"]["total_milli"] == result["total"]
     assert len(state["items"]) == 5
 
 

@@ -26,10 +26,15 @@ async def attempt_of(s: AsyncSession, *, candidate_id: int, lock: bool = False) 
     return (await s.execute(stmt)).scalar_one_or_none()
 
 
-async def attempts_in_session(s: AsyncSession, *, session_id: int, status: str | None = None,
-                              lock: bool = False) -> Sequence[tuple[Attempt, Candidate]]:
-    stmt = (select(Attempt, Candidate).join(Candidate, Candidate.id == Attempt.candidate_id)
-            .where(Candidate.session_id == session_id).order_by(Attempt.id))
+async def attempts_in_session(
+    s: AsyncSession, *, session_id: int, status: str | None = None, lock: bool = False
+) -> Sequence[tuple[Attempt, Candidate]]:
+    stmt = (
+        select(Attempt, Candidate)
+        .join(Candidate, Candidate.id == Attempt.candidate_id)
+        .where(Candidate.session_id == session_id)
+        .order_by(Attempt.id)
+    )
     if status is not None:
         stmt = stmt.where(Attempt.status == status)
     if lock:
@@ -38,14 +43,21 @@ async def attempts_in_session(s: AsyncSession, *, session_id: int, status: str |
 
 
 async def expired_attempt_ids(s: AsyncSession, *, now_ms: int, limit: int = 200) -> Sequence[int]:
-    stmt = (select(Attempt.candidate_id).where(Attempt.status == "working", Attempt.deadline_ms <= now_ms)
-            .order_by(Attempt.deadline_ms).limit(limit))
+    stmt = (
+        select(Attempt.candidate_id)
+        .where(Attempt.status == "working", Attempt.deadline_ms <= now_ms)
+        .order_by(Attempt.deadline_ms)
+        .limit(limit)
+    )
     return (await s.execute(stmt)).scalars().all()
 
 
 async def roster(s: AsyncSession) -> Sequence[tuple[Candidate, Attempt]]:
-    stmt = (select(Candidate, Attempt).join(Attempt, Attempt.candidate_id == Candidate.id)
-            .order_by(Candidate.session_id, Candidate.number))
+    stmt = (
+        select(Candidate, Attempt)
+        .join(Attempt, Attempt.candidate_id == Candidate.id)
+        .order_by(Candidate.session_id, Candidate.number)
+    )
     return [(c, a) for c, a in (await s.execute(stmt)).all()]
 
 
@@ -58,6 +70,7 @@ async def answer(s: AsyncSession, *, attempt_id: int, item_code: str) -> Answer 
 
 
 async def receipt(s: AsyncSession, *, attempt_id: int, idem_key: str) -> AnswerReceipt | None:
-    stmt = select(AnswerReceipt).where(AnswerReceipt.attempt_id == attempt_id,
-                                       AnswerReceipt.idem_key == idem_key)
+    stmt = select(AnswerReceipt).where(
+        AnswerReceipt.attempt_id == attempt_id, AnswerReceipt.idem_key == idem_key
+    )
     return (await s.execute(stmt)).scalar_one_or_none()

@@ -12,10 +12,24 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import openpyxl
+
 from grader.problems import Problem, ProblemsError
 
-BANK_HEADER = ["kode", "bagian", "tipe", "soal", "gambar", "opsi_a", "opsi_b", "opsi_c", "opsi_d", "opsi_e",
-               "kunci", "bobot", "parsial"]
+BANK_HEADER = [
+    "kode",
+    "bagian",
+    "tipe",
+    "soal",
+    "gambar",
+    "opsi_a",
+    "opsi_b",
+    "opsi_c",
+    "opsi_d",
+    "opsi_e",
+    "kunci",
+    "bobot",
+    "parsial",
+]
 ROSTER_HEADER = ["no_peserta", "nama", "desa", "jabatan", "sesi", "pin", "tanggal_lahir"]
 
 
@@ -26,12 +40,21 @@ def tiny_png(width: int = 2, height: int = 2) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     raw = b"".join(b"\x00" + b"\x10\x80\xf0\xff" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
-def xlsx_bytes(rows: Sequence[Sequence[Any]], *, sheet: str = "soal", before: Sequence[str] = (),
-               formats: Mapping[str, str] | None = None) -> bytes:
+def xlsx_bytes(
+    rows: Sequence[Sequence[Any]],
+    *,
+    sheet: str = "soal",
+    before: Sequence[str] = (),
+    formats: Mapping[str, str] | None = None,
+) -> bytes:
     """A real workbook; ``before`` adds empty sheets ahead of the data sheet; ``formats`` maps a cell
     (e.g. ``"F2"``) to a number format."""
     wb = openpyxl.Workbook()
@@ -84,9 +107,19 @@ def with_zip_entries(data: bytes, extra: Mapping[str, bytes]) -> bytes:
 def bank_row(code: str = "TIK-01", **fields: Any) -> list[Any]:
     """A valid single-choice row; override columns by name (``kunci="B"``)."""
     row: dict[str, Any] = {
-        "kode": code, "bagian": "TIK", "tipe": "pg", "soal": "Perangkat masukan adalah ...", "gambar": None,
-        "opsi_a": "Monitor", "opsi_b": "Printer", "opsi_c": "Keyboard", "opsi_d": "Speaker",
-        "opsi_e": "Proyektor", "kunci": "C", "bobot": None, "parsial": None,
+        "kode": code,
+        "bagian": "TIK",
+        "tipe": "pg",
+        "soal": "Perangkat masukan adalah ...",
+        "gambar": None,
+        "opsi_a": "Monitor",
+        "opsi_b": "Printer",
+        "opsi_c": "Keyboard",
+        "opsi_d": "Speaker",
+        "opsi_e": "Proyektor",
+        "kunci": "C",
+        "bobot": None,
+        "parsial": None,
     }
     unknown = set(fields) - set(row)
     assert not unknown, unknown
@@ -100,8 +133,13 @@ def bank_rows(*rows: list[Any]) -> list[list[Any]]:
 
 def roster_row(number: str = "PD-0001", **fields: Any) -> list[Any]:
     row: dict[str, Any] = {
-        "no_peserta": number, "nama": "Ahmad Fauzi", "desa": "Ngumpakdalem", "jabatan": "Sekretaris Desa",
-        "sesi": "S1", "pin": "042917", "tanggal_lahir": "1994-03-12",
+        "no_peserta": number,
+        "nama": "Ahmad Fauzi",
+        "desa": "Ngumpakdalem",
+        "jabatan": "Sekretaris Desa",
+        "sesi": "S1",
+        "pin": "042917",
+        "tanggal_lahir": "1994-03-12",
     }
     unknown = set(fields) - set(row)
     assert not unknown, unknown
@@ -135,7 +173,8 @@ def definition_toml(extra: str = "", section_extra: str = "") -> bytes:
 
 def problems_of(exc: ProblemsError) -> tuple[Problem, ...]:
     for p in exc.problems:
-        assert p.id.strip() and p.en.strip(), p
+        assert p.id.strip(), p
+        assert p.en.strip(), p
         assert p.id != p.en, f"message not translated: {p}"
     return exc.problems
 
@@ -147,8 +186,9 @@ def the_problem(exc: ProblemsError, code: str) -> Problem:
     return found[0]
 
 
-def assert_at(exc: ProblemsError, code: str, *, row: int | None, field: str | None,
-              source: str | None = None) -> Problem:
+def assert_at(
+    exc: ProblemsError, code: str, *, row: int | None, field: str | None, source: str | None = None
+) -> Problem:
     p = the_problem(exc, code)
     assert (p.row, p.field) == (row, field), p
     if source is not None:

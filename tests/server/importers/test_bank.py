@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from typing import Any
 
 import pytest
-from grader.problems import ProblemsError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from grader.problems import ProblemsError
 from server.importers import load_bank, load_bank_zip
 from server.importers.common import MAX_IMAGE_BYTES
 from tests.server.importers.builders import (
@@ -30,23 +31,46 @@ PNG = tiny_png()
 
 
 def test_xlsx_bank_builds_items_for_every_kind() -> None:
-    data = xlsx_bytes(bank_rows(
-        bank_row("TIK-01"),
-        bank_row("TIK-02", tipe="PGK", kunci="A, C", parsial="per_opsi", bobot=10),
-        bank_row("TKP-01", bagian="TKP", tipe="tkp", kunci="A=5,B=4,C=3,D=2,E=1"),
-        bank_row("TIK-03", tipe="Benar-Salah", kunci="Salah", opsi_a=None, opsi_b=None, opsi_c=None,
-                 opsi_d=None, opsi_e=None),
-    ))
+    data = xlsx_bytes(
+        bank_rows(
+            bank_row("TIK-01"),
+            bank_row("TIK-02", tipe="PGK", kunci="A, C", parsial="per_opsi", bobot=10),
+            bank_row("TKP-01", bagian="TKP", tipe="tkp", kunci="A=5,B=4,C=3,D=2,E=1"),
+            bank_row(
+                "TIK-03",
+                tipe="Benar-Salah",
+                kunci="Salah",
+                opsi_a=None,
+                opsi_b=None,
+                opsi_c=None,
+                opsi_d=None,
+                opsi_e=None,
+            ),
+        )
+    )
     bank = load_bank(data, "soal.xlsx")
     single, multi, tkp, tf = bank.items
-    assert single.raw == {"_row": 2, "code": "TIK-01", "section": "TIK", "kind": "single", "points": 5,
-                          "options": ["A", "B", "C", "D", "E"], "key": "C", "params": {}}
+    assert single.raw == {
+        "_row": 2,
+        "code": "TIK-01",
+        "section": "TIK",
+        "kind": "single",
+        "points": 5,
+        "options": ["A", "B", "C", "D", "E"],
+        "key": "C",
+        "params": {},
+    }
     assert [o.text for o in single.options] == ["Monitor", "Printer", "Keyboard", "Speaker", "Proyektor"]
     assert (multi.kind, multi.raw["key"], multi.raw["points"], multi.raw["params"]) == (
-        "multi", ["A", "C"], 10, {"partial": "per_option"})
+        "multi",
+        ["A", "C"],
+        10,
+        {"partial": "per_option"},
+    )
     assert tkp.raw["key"] == {"A": 5, "B": 4, "C": 3, "D": 2, "E": 1}
     assert (tf.kind, tf.raw["key"], tf.raw["options"], tf.options) == ("truefalse", False, [], ())
-    assert bank.source == "soal.xlsx" and bank.columns["key"] == "kunci"
+    assert bank.source == "soal.xlsx"
+    assert bank.columns["key"] == "kunci"
 
 
 def test_xlsx_uses_the_sheet_named_soal_even_when_not_first() -> None:
@@ -55,10 +79,12 @@ def test_xlsx_uses_the_sheet_named_soal_even_when_not_first() -> None:
 
 
 def test_csv_with_semicolons_bom_english_headers_and_multiline_text() -> None:
-    rows = [["Code", "Section", "Type", "Question", "Option A", "Option B", "Option C", "Key", "Points"],
-            ["IT-1", "TIK", "single", "Baris satu;\nbaris dua", "x;y", "b", "c", "b", "3"],
-            ["", "", "", "", "", "", "", "", ""],
-            ["IT-2", "TIK", "multi", "Pilih", "a", "b", "c", "A;C", ""]]
+    rows = [
+        ["Code", "Section", "Type", "Question", "Option A", "Option B", "Option C", "Key", "Points"],
+        ["IT-1", "TIK", "single", "Baris satu;\nbaris dua", "x;y", "b", "c", "b", "3"],
+        ["", "", "", "", "", "", "", "", ""],
+        ["IT-2", "TIK", "multi", "Pilih", "a", "b", "c", "A;C", ""],
+    ]
     bank = load_bank(csv_bytes(rows, delimiter=";", bom=True), "soal.csv")
     first, second = bank.items
     assert first.text == "Baris satu;\nbaris dua"
@@ -68,46 +94,73 @@ def test_csv_with_semicolons_bom_english_headers_and_multiline_text() -> None:
 
 
 def test_csv_with_commas_and_column_names_in_any_case_and_spacing() -> None:
-    rows = [["KODE", " Bagian ", "tipe", "SOAL", "opsi a", "Opsi-B", "kunci"],
-            ["A1", "TIK", "pg", "Soal", "satu", "dua", "b"]]
+    rows = [
+        ["KODE", " Bagian ", "tipe", "SOAL", "opsi a", "Opsi-B", "kunci"],
+        ["A1", "TIK", "pg", "Soal", "satu", "dua", "b"],
+    ]
     assert load_bank(csv_bytes(rows), "soal.csv").items[0].raw["key"] == "B"
 
 
 def test_json_bank_accepts_lists_dicts_and_booleans_as_keys() -> None:
     doc = [
-        {"kode": "J1", "bagian": "TIK", "tipe": "pgk", "soal": "s", "opsi_a": "a", "opsi_b": "b", "kunci": ["A", "B"]},
-        {"code": "J2", "section": "TKP", "type": "tkp", "question": "s", "option_a": "a", "option_b": "b",
-         "key": {"A": 5, "B": 1}},
+        {
+            "kode": "J1",
+            "bagian": "TIK",
+            "tipe": "pgk",
+            "soal": "s",
+            "opsi_a": "a",
+            "opsi_b": "b",
+            "kunci": ["A", "B"],
+        },
+        {
+            "code": "J2",
+            "section": "TKP",
+            "type": "tkp",
+            "question": "s",
+            "option_a": "a",
+            "option_b": "b",
+            "key": {"A": 5, "B": 1},
+        },
         {"kode": "J3", "bagian": "TIK", "tipe": "bs", "soal": "s", "kunci": True, "bobot": 2},
     ]
     bank = load_bank(json_bytes(doc), "soal.json")
     assert [(i.raw["_row"], i.raw["key"]) for i in bank.items] == [
-        (1, ["A", "B"]), (2, {"A": 5, "B": 1}), (3, True)]
+        (1, ["A", "B"]),
+        (2, {"A": 5, "B": 1}),
+        (3, True),
+    ]
     assert bank.items[2].raw["points"] == 2
 
 
-@pytest.mark.parametrize(("written", "expected"), [
-    ("B", True), ("Benar", True), ("true", True), ("S", False), ("salah", False), ("FALSE", False)])
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("B", True), ("Benar", True), ("true", True), ("S", False), ("salah", False), ("FALSE", False)],
+)
 def test_truefalse_key_spellings(written: str, expected: bool) -> None:
-    data = csv_bytes(bank_rows(bank_row(tipe="bs", kunci=written, opsi_a="", opsi_b="", opsi_c="", opsi_d="",
-                                        opsi_e="")))
+    data = csv_bytes(
+        bank_rows(bank_row(tipe="bs", kunci=written, opsi_a="", opsi_b="", opsi_c="", opsi_d="", opsi_e=""))
+    )
     assert load_bank(data, "soal.csv").items[0].raw["key"] is expected
 
 
 def test_images_are_resolved_verified_and_stored_by_sha256() -> None:
     data = csv_bytes(bank_rows(bank_row(gambar="ikon.png", opsi_e=None)))
-    rows = [[*r, img] for r, img in zip(bank_rows(bank_row(gambar="ikon.png")), ["gambar_b", "IKON.PNG"],
-                                        strict=True)]
+    rows = [
+        [*r, img]
+        for r, img in zip(bank_rows(bank_row(gambar="ikon.png")), ["gambar_b", "IKON.PNG"], strict=True)
+    ]
     bank = load_bank(csv_bytes(rows), "soal.csv", {"gambar/ikon.png": PNG})
     digest = hashlib.sha256(PNG).hexdigest()
     item = bank.items[0]
-    assert item.image == digest and item.options[1].image == digest
-    assert bank.media[digest].content_type == "image/png" and bank.media[digest].data == PNG
+    assert item.image == digest
+    assert item.options[1].image == digest
+    assert bank.media[digest].content_type == "image/png"
+    assert bank.media[digest].data == PNG
     assert len(load_bank(data, "soal.csv", {"ikon.png": PNG}).items[0].options) == 4
 
 
 def test_text_is_cleaned_of_control_characters_but_keeps_newlines() -> None:
-    data = csv_bytes(bank_rows(bank_row(soal="Apa\x07 itu\u202e\r\nCPU?\x00", opsi_a="Mo\x1bnitor")))
+    data = csv_bytes(bank_rows(bank_row(soal="Apa\x07 itu\u202e\r\nCPU?\x1f", opsi_a="Mo\x1bnitor")))
     item = load_bank(data, "soal.csv").items[0]
     assert item.text == "Apa itu\nCPU?"
     assert item.options[0].text == "Monitor"
@@ -120,44 +173,60 @@ def test_unknown_type() -> None:
     with pytest.raises(ProblemsError) as err:
         load_bank(xlsx_bytes(bank_rows(bank_row(), bank_row("TIK-02", tipe="esai"))), "soal.xlsx")
     p = assert_at(err.value, "type.unknown", row=3, field="tipe", source="soal.xlsx")
-    assert "esai" in p.id and "esai" in p.en
+    assert "esai" in p.id
+    assert "esai" in p.en
 
 
-@pytest.mark.parametrize(("kind", "key", "code"), [
-    ("pg", "A,C", "key.syntax"),
-    ("pg", "Z", "key.syntax"),
-    ("pg", "F", "key.unknown_option"),
-    ("pgk", "A;A", "key.duplicate"),
-    ("tkp", "A=5,B=lima", "key.syntax"),
-    ("bs", "mungkin", "key.syntax"),
-])
+@pytest.mark.parametrize(
+    ("kind", "key", "code"),
+    [
+        ("pg", "A,C", "key.syntax"),
+        ("pg", "Z", "key.syntax"),
+        ("pg", "F", "key.unknown_option"),
+        ("pgk", "A;A", "key.duplicate"),
+        ("tkp", "A=5,B=lima", "key.syntax"),
+        ("bs", "mungkin", "key.syntax"),
+    ],
+)
 def test_bad_key(kind: str, key: str, code: str) -> None:
-    empty = {"opsi_a": None, "opsi_b": None, "opsi_c": None, "opsi_d": None, "opsi_e": None} if kind == "bs" else {}
+    empty: dict[str, Any] = (
+        {"opsi_a": None, "opsi_b": None, "opsi_c": None, "opsi_d": None, "opsi_e": None}
+        if kind == "bs"
+        else {}
+    )
     with pytest.raises(ProblemsError) as err:
         load_bank(xlsx_bytes(bank_rows(bank_row(tipe=kind, kunci=key, **empty))), "soal.xlsx")
     assert_at(err.value, code, row=2, field="kunci")
 
 
 def test_grader_problems_are_relocated_to_the_row_and_the_users_column() -> None:
-    rows = [["Code", "Section", "Type", "Question", "Option A", "Option B", "Key", "Points"],
-            ["T1", "TKP", "tkp", "s", "a", "b", "A=7,B=1", ""],
-            ["T2", "TIK", "pg", "s", "a", "b", "A", "0"]]
+    rows = [
+        ["Code", "Section", "Type", "Question", "Option A", "Option B", "Key", "Points"],
+        ["T1", "TKP", "tkp", "s", "a", "b", "A=7,B=1", ""],
+        ["T2", "TIK", "pg", "s", "a", "b", "A", "0"],
+    ]
     with pytest.raises(ProblemsError) as err:
         load_bank(csv_bytes(rows), "bank.csv")
     problems = problems_of(err.value)
-    assert {(p.row, p.field, p.source) for p in problems} == {(2, "Key", "bank.csv"), (3, "Points", "bank.csv")}
+    assert {(p.row, p.field, p.source) for p in problems} == {
+        (2, "Key", "bank.csv"),
+        (3, "Points", "bank.csv"),
+    }
 
 
 def test_option_gap() -> None:
     with pytest.raises(ProblemsError) as err:
         load_bank(xlsx_bytes(bank_rows(bank_row(opsi_c=None))), "soal.xlsx")
     p = assert_at(err.value, "option.gap", row=2, field="opsi_c")
-    assert "C" in p.id and "D" in p.en
+    assert "C" in p.id
+    assert "D" in p.en
 
 
 def test_truefalse_with_options_and_choice_with_one_option() -> None:
-    rows = bank_rows(bank_row("A", tipe="bs", kunci="B"),
-                     bank_row("B", opsi_b=None, opsi_c=None, opsi_d=None, opsi_e=None, kunci="A"))
+    rows = bank_rows(
+        bank_row("A", tipe="bs", kunci="B"),
+        bank_row("B", opsi_b=None, opsi_c=None, opsi_d=None, opsi_e=None, kunci="A"),
+    )
     with pytest.raises(ProblemsError) as err:
         load_bank(csv_bytes(rows), "soal.csv")
     not_allowed = [p for p in problems_of(err.value) if p.code == "option.not_allowed"]
@@ -167,17 +236,24 @@ def test_truefalse_with_options_and_choice_with_one_option() -> None:
 
 def test_duplicate_code_names_the_first_row() -> None:
     with pytest.raises(ProblemsError) as err:
-        load_bank(xlsx_bytes(bank_rows(bank_row("TIK-01"), bank_row("TIK-02"), bank_row("tik-01"))), "soal.xlsx")
+        load_bank(
+            xlsx_bytes(bank_rows(bank_row("TIK-01"), bank_row("TIK-02"), bank_row("tik-01"))), "soal.xlsx"
+        )
     p = assert_at(err.value, "code.duplicate", row=4, field="kode")
-    assert "baris 2" in p.id and "row 2" in p.en
+    assert "baris 2" in p.id
+    assert "row 2" in p.en
 
 
 def test_missing_image() -> None:
     with pytest.raises(ProblemsError) as err:
-        load_bank(xlsx_bytes(bank_rows(bank_row(), bank_row("TIK-02", gambar="peta.png"))), "soal.xlsx",
-                  {"ikon.png": PNG})
+        load_bank(
+            xlsx_bytes(bank_rows(bank_row(), bank_row("TIK-02", gambar="peta.png"))),
+            "soal.xlsx",
+            {"ikon.png": PNG},
+        )
     p = assert_at(err.value, "image.missing", row=3, field="gambar")
-    assert "peta.png" in p.id and "peta.png" in p.en
+    assert "peta.png" in p.id
+    assert "peta.png" in p.en
 
 
 def test_missing_image_when_no_images_were_given() -> None:
@@ -188,52 +264,77 @@ def test_missing_image_when_no_images_were_given() -> None:
 
 def test_fake_and_oversized_images() -> None:
     header = [*bank_rows()[0], "gambar_a"]
-    rows = [header, [*bank_row("A", gambar="teks.png"), None],
-            [*bank_row("B"), "besar.jpg"],
-            [*bank_row("C", gambar="x.svg"), None]]
-    images = {"teks.png": b"hello", "besar.jpg": b"\xff\xd8\xff" + b"\0" * MAX_IMAGE_BYTES,
-              "x.svg": b"<svg onload=alert(1)></svg>"}
+    rows = [
+        header,
+        [*bank_row("A", gambar="teks.png"), None],
+        [*bank_row("B"), "besar.jpg"],
+        [*bank_row("C", gambar="x.svg"), None],
+    ]
+    images = {
+        "teks.png": b"hello",
+        "besar.jpg": b"\xff\xd8\xff" + b"\0" * MAX_IMAGE_BYTES,
+        "x.svg": b"<svg onload=alert(1)></svg>",
+    }
     with pytest.raises(ProblemsError) as err:
         load_bank(csv_bytes(rows), "soal.csv", images)
     assert {(p.code, p.row, p.field) for p in problems_of(err.value)} == {
-        ("image.not_image", 2, "gambar"), ("image.too_large", 3, "gambar_a"), ("image.not_image", 4, "gambar")}
+        ("image.not_image", 2, "gambar"),
+        ("image.too_large", 3, "gambar_a"),
+        ("image.not_image", 4, "gambar"),
+    }
 
 
 def test_three_problems_in_one_file_are_all_reported() -> None:
-    rows = bank_rows(bank_row("TIK-01", tipe="esai"), bank_row("TIK-02", kunci="F"),
-                     bank_row("TIK-03", opsi_b=None))
+    rows = bank_rows(
+        bank_row("TIK-01", tipe="esai"), bank_row("TIK-02", kunci="F"), bank_row("TIK-03", opsi_b=None)
+    )
     with pytest.raises(ProblemsError) as err:
         load_bank(xlsx_bytes(rows), "soal.xlsx")
     assert [(p.code, p.row, p.field) for p in problems_of(err.value)] == [
-        ("type.unknown", 2, "tipe"), ("key.unknown_option", 3, "kunci"), ("option.gap", 4, "opsi_b")]
+        ("type.unknown", 2, "tipe"),
+        ("key.unknown_option", 3, "kunci"),
+        ("option.gap", 4, "opsi_b"),
+    ]
 
 
 def test_unknown_duplicate_and_missing_columns() -> None:
-    rows = [["kode", "bagian", "tipe", "soal", "opsi_a", "option_a", "NIK", "No"], ["A", "TIK", "pg", "s", "a", "a",
-                                                                                    "1", "1"]]
+    rows = [
+        ["kode", "bagian", "tipe", "soal", "opsi_a", "option_a", "NIK", "No"],
+        ["A", "TIK", "pg", "s", "a", "a", "1", "1"],
+    ]
     with pytest.raises(ProblemsError) as err:
         load_bank(csv_bytes(rows), "soal.csv")
     assert {(p.code, p.row, p.field) for p in problems_of(err.value)} == {
-        ("header.duplicate", 1, "option_a"), ("header.unknown", 1, "NIK"), ("header.missing", 1, "kunci")}
+        ("header.duplicate", 1, "option_a"),
+        ("header.unknown", 1, "NIK"),
+        ("header.missing", 1, "kunci"),
+    }
 
 
 def test_text_too_long() -> None:
     with pytest.raises(ProblemsError) as err:
         load_bank(csv_bytes(bank_rows(bank_row(soal="x" * 5001, opsi_b="y" * 1001))), "soal.csv")
     assert {(p.code, p.row, p.field) for p in problems_of(err.value)} == {
-        ("text.too_long", 2, "soal"), ("text.too_long", 2, "opsi_b")}
+        ("text.too_long", 2, "soal"),
+        ("text.too_long", 2, "opsi_b"),
+    }
 
 
 def test_tkp_points_and_partial_on_wrong_kinds() -> None:
-    rows = bank_rows(bank_row("A", tipe="tkp", kunci="A=1,B=2,C=3,D=4,E=5", bobot=5),
-                     bank_row("B", parsial="per_opsi"),
-                     bank_row("C", tipe="pgk", kunci="A", parsial="setengah"),
-                     bank_row("D", bobot="lima"))
+    rows = bank_rows(
+        bank_row("A", tipe="tkp", kunci="A=1,B=2,C=3,D=4,E=5", bobot=5),
+        bank_row("B", parsial="per_opsi"),
+        bank_row("C", tipe="pgk", kunci="A", parsial="setengah"),
+        bank_row("D", bobot="lima"),
+    )
     with pytest.raises(ProblemsError) as err:
         load_bank(xlsx_bytes(rows), "soal.xlsx")
     assert [(p.code, p.row, p.field) for p in problems_of(err.value)] == [
-        ("points.not_allowed", 2, "bobot"), ("partial.not_allowed", 3, "parsial"),
-        ("partial.unknown", 4, "parsial"), ("points.invalid", 5, "bobot")]
+        ("points.not_allowed", 2, "bobot"),
+        ("partial.not_allowed", 3, "parsial"),
+        ("partial.unknown", 4, "parsial"),
+        ("points.invalid", 5, "bobot"),
+    ]
 
 
 # ---- whole-file problems ----------------------------------------------------------------------------
@@ -244,7 +345,8 @@ def test_macro_workbook_is_refused() -> None:
     with pytest.raises(ProblemsError) as err:
         load_bank(data, "soal.xlsx")
     p = assert_at(err.value, "file.macro", row=None, field=None, source="soal.xlsx")
-    assert "makro" in p.id and "macro" in p.en
+    assert "makro" in p.id
+    assert "macro" in p.en
 
 
 def test_xlsm_name_is_refused_even_without_vba() -> None:
@@ -275,9 +377,11 @@ def test_zip_that_is_not_a_workbook() -> None:
 
 
 def test_legacy_xls_and_utf16_and_latin1_csv() -> None:
-    cases = [(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "soal.xls", "file.legacy_excel"),
-             ("kode;bagian\n".encode("utf-16"), "soal.csv", "file.encoding"),
-             ("kode;soal\nA;Apa itu café\n".encode("latin-1"), "soal.csv", "file.encoding")]
+    cases = [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "soal.xls", "file.legacy_excel"),
+        ("kode;bagian\n".encode("utf-16"), "soal.csv", "file.encoding"),
+        ("kode;soal\nA;Apa itu café\n".encode("latin-1"), "soal.csv", "file.encoding"),
+    ]
     for data, name, code in cases:
         with pytest.raises(ProblemsError) as err:
             load_bank(data, name)
@@ -297,7 +401,11 @@ def test_bad_csv_quotes_and_bad_json_are_located() -> None:
 
 
 def test_empty_file_and_header_only() -> None:
-    for data, code in [(b"", "file.empty"), (b"\n\n", "file.no_rows"), (csv_bytes(bank_rows()), "bank.empty")]:
+    for data, code in [
+        (b"", "file.empty"),
+        (b"\n\n", "file.no_rows"),
+        (csv_bytes(bank_rows()), "bank.empty"),
+    ]:
         with pytest.raises(ProblemsError) as err:
             load_bank(data, "soal.csv")
         the_problem(err.value, code)
@@ -307,12 +415,21 @@ def test_empty_file_and_header_only() -> None:
 
 
 def test_zip_with_bank_and_images_beside_it() -> None:
-    bank_xlsx = xlsx_bytes(bank_rows(bank_row(gambar="ikon.png"), bank_row("TIK-02", gambar="gambar/peta.png")))
-    data = zip_bytes({"paket/soal.xlsx": bank_xlsx, "paket/gambar/ikon.png": PNG,
-                      "paket/gambar/peta.png": tiny_png(3, 3), "__MACOSX/paket/._soal.xlsx": b"junk",
-                      "paket/.DS_Store": b"junk"})
+    bank_xlsx = xlsx_bytes(
+        bank_rows(bank_row(gambar="ikon.png"), bank_row("TIK-02", gambar="gambar/peta.png"))
+    )
+    data = zip_bytes(
+        {
+            "paket/soal.xlsx": bank_xlsx,
+            "paket/gambar/ikon.png": PNG,
+            "paket/gambar/peta.png": tiny_png(3, 3),
+            "__MACOSX/paket/._soal.xlsx": b"junk",
+            "paket/.DS_Store": b"junk",
+        }
+    )
     bank = load_bank_zip(data, "bank.zip")
-    assert len(bank.media) == 2 and bank.source == "bank.zip:paket/soal.xlsx"
+    assert len(bank.media) == 2
+    assert bank.source == "bank.zip:paket/soal.xlsx"
 
 
 def test_zip_problems_name_the_inner_file() -> None:
@@ -343,8 +460,12 @@ def test_zip_loader_accepts_a_bare_workbook() -> None:
 
 
 def test_zip_with_a_damaged_image_entry_is_a_row_problem() -> None:
-    data = bytearray(zip_bytes({"soal.csv": csv_bytes(bank_rows(bank_row(gambar="ikon.png"))),
-                                "ikon.png": PNG * 50}, compression=zipfile.ZIP_STORED))
+    data = bytearray(
+        zip_bytes(
+            {"soal.csv": csv_bytes(bank_rows(bank_row(gambar="ikon.png"))), "ikon.png": PNG * 50},
+            compression=zipfile.ZIP_STORED,
+        )
+    )
     start = data.rfind(PNG)
     data[start + 10] ^= 0xFF  # corrupt the stored image: its CRC no longer matches
     with pytest.raises(ProblemsError) as err:
@@ -361,8 +482,7 @@ def test_arbitrary_bytes_only_ever_raise_problems(data: bytes, name: str) -> Non
     try:
         load_bank(data, name)
     except ProblemsError as exc:
-        assert exc.problems
-        problems_of(exc)
+        assert problems_of(exc)  # noqa: PT017 - any bytes: loading may succeed, so no pytest.raises
 
 
 @settings(max_examples=100, deadline=None)
@@ -372,3 +492,13 @@ def test_arbitrary_csv_cells_only_ever_raise_problems(cells: list[list[str]]) ->
         load_bank(csv_bytes(bank_rows(*cells), delimiter=";"), "soal.csv")
     except ProblemsError as exc:
         problems_of(exc)
+
+
+def test_json_unknown_key_and_non_object_entries_are_located() -> None:
+    item = {"kode": "A", "bagian": "TIK", "tipe": "pg", "opsi_a": "a", "opsi_b": "b", "kunci": "A"}
+    item["soal"] = "s"
+    doc = [{**item, "warna": "merah"}, "teks"]
+    with pytest.raises(ProblemsError) as err:
+        load_bank(json_bytes(doc), "soal.json")
+    assert_at(err.value, "header.unknown", row=1, field="warna")
+    assert_at(err.value, "row.not_object", row=2, field=None)

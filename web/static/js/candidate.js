@@ -198,6 +198,7 @@ class ExamApp {
       default:
         this.showInstructions();
     }
+    this.tick();
   }
 
   createJournal(examCode, number) {
@@ -261,6 +262,8 @@ class ExamApp {
     for (const view of ["loading", "instructions", "exam", "result"]) $(`view-${view}`).hidden = view !== name;
     $("exam-status").hidden = name !== "exam";
     document.body.dataset.view = name;
+    window.scrollTo(0, 0);
+    this.tick();
   }
 
   fillFacts(prefix) {
@@ -320,7 +323,8 @@ class ExamApp {
   showExam() {
     clearTimeout(this.instrTimer);
     const c = this.state.candidate || {};
-    setText($("exam-who"), `${this.t("exam.candidate")}: ${c.number ?? ""} · ${c.name ?? ""}`);
+    $("exam-who").replaceChildren(el("span", { text: this.t("exam.candidate") }),
+      el("strong", { id: "exam-who-number", text: c.number ?? "" }), el("span", { text: c.name ?? "" }));
     if ($("view-exam").hidden) {
       this.showView("exam");
       this.renderQuestion();
@@ -466,8 +470,10 @@ class ExamApp {
     this.renderQuestion();
     const heading = $("q-heading");
     heading.focus({ preventScroll: true });
+    // Bring the question's heading just below the sticky header when it is hidden or far down.
+    const headerBottom = document.querySelector(".topbar")?.getBoundingClientRect().bottom ?? 0;
     const top = heading.getBoundingClientRect().top;
-    if (top < 0 || top > window.innerHeight * 0.5) heading.scrollIntoView({ block: "start" });
+    if (top < headerBottom + 4 || top > window.innerHeight * 0.5) window.scrollBy(0, top - headerBottom - 12);
   }
 
   // ----- indicators ------------------------------------------------------------------------------------
@@ -916,7 +922,7 @@ class ExamApp {
       if (button) {
         event.preventDefault();
         this.choose(JSON.parse(button.dataset.value));
-        button.focus();
+        button.focus({ preventScroll: true });
       }
     }
   }

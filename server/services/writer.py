@@ -1,0 +1,142 @@
+"""Group commit: units of work from many requests share one transaction, each in its own savepoint.
+
+One fsync then acknowledges a whole batch, so thousands of state changes per second fit through the
+single, serialised log writer without gaps: a unit that fails rolls back to its savepoint, and the
+head-row counter with it, before the next unit takes the next sequence number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from server.clock import Clock
+from server.db.engine import Database
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """An event as it was committed: what after-commit listeners (live feed, monitor) receive."""
+
+    seq: int
+    at_ms: int
+    event: Any
+
+
+class Tx:
+    """One unit's view of the batch transaction, plus the events it recorded."""
+
+    def __init__(self, session: Any, now_ms: int) -> None:
+        self.s = session
+        self.now_ms = now_ms
+        self.recorded: list[Committed] = []
+
+    async def record(self, event: Any) -> int:
+        from server import audit
+
+        seq = await audit.append(self.s, event, at_ms=self.now_ms)
+        self.recorded.append(Committed(seq=seq, at_ms=self.now_ms, event=event))
+        return seq
+
+
+Unit = Callable[[Tx], Awaitable[T]]
+
+
+@dataclass
+class _Job(Generic[T]):
+    unit: Unit[T]
+    future: asyncio.Future[T]
+
+
+class Writer:
+    """The one writer task: drains queued units into batches, commits, then resolves every caller."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        on_commit: Callable[[list[Committed]], Awaitable[None]],
+        *,
+        max_batch: int = 200,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.on_commit = on_commit
+        self.max_batch = max_batch
+        self._queue: asyncio.Queue[_Job[Any]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.units = 0
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="log-writer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        while not self._queue.empty():
+            job = self._queue.get_nowait()
+            if not job.future.done():
+                job.future.set_exception(RuntimeError("the server is shutting down"))
+
+    async def run(self, unit: Unit[T]) -> T:
+        """Queue a unit and wait until its transaction has committed (or it failed alone)."""
+        if self._task is None or self._task.done():
+            raise RuntimeError("the log writer is not running")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Job(unit, future))
+        return await future
+
+    async def _loop(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self.max_batch and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[_Job[Any]]) -> None:
+        outcomes: list[tuple[_Job[Any], Any, BaseException | None, list[Committed]]] = []
+        try:
+            async with self.db.transaction() as session:
+                for job in batch:
+                    if job.future.cancelled():
+                        continue  # the caller went away before we started: do nothing for it
+                    tx = Tx(session, self.clock.now_ms())
+                    try:
+                        async with session.begin_nested():
+                            result = await job.unit(tx)
+                        outcomes.append((job, result, None, tx.recorded))
+                    except Exception as exc:  # this unit alone is rolled back to its savepoint
+                        outcomes.append((job, None, exc, []))
+        except Exception as exc:
+            log.exception("batch commit failed; %d units not applied", len(batch))
+            for job in batch:
+                if not job.future.done():
+                    job.future.set_exception(exc)
+            return
+        self.batches += 1
+        committed: list[Committed] = []
+        for job, result, error, recorded in outcomes:
+            self.units += 1
+            committed.extend(recorded)
+            if job.future.done():
+                continue
+            if error is not None:
+                job.future.set_exception(error)
+            else:
+                job.future.set_result(result)
+        if committed:
+            try:
+                await self.on_commit(committed)
+            except Exception:
+                log.exception("after-commit publishing failed; the exam continues")
