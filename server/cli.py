@@ -11,6 +11,7 @@ import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -61,7 +62,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _config(args: argparse.Namespace, **overrides: object) -> Config:
+def _config(args: argparse.Namespace, **overrides: Any) -> Config:
     return load_config(toml_path=args.config, **{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -138,14 +139,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _with_services(config: Config, job: object) -> object:
+async def _with_services(config: Config, job: Any) -> Any:
     from server import keys
 
     app = create_app(config, workers=False)
     runner = web.AppRunner(app)
     await runner.setup()
     try:
-        return await job(app, keys)  # type: ignore[operator]
+        return await job(app, keys)
     finally:
         await runner.cleanup()
 
@@ -156,18 +157,18 @@ def cmd_import(args: argparse.Namespace) -> int:
     config = _config(args)
     package = load_dir(args.folder)
 
-    async def job(app: web.Application, keys: object) -> object:
-        return await app[keys.SETUP].import_package(package)  # type: ignore[attr-defined]
+    async def job(app: web.Application, keys: Any) -> object:
+        return await app[keys.SETUP].import_package(package)
 
     summary = asyncio.run(_with_services(config, job))
     with args.cards.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
         out.writerow(["no_peserta", "nama", "desa", "jabatan", "sesi", "pin"])
-        for c in summary.cards:  # type: ignore[attr-defined]
+        for c in summary.cards:
             out.writerow([c.number, c.name, c.village, c.position, c.session, c.pin])
     print(
-        f"imported {summary.exam}: {summary.items} items, {summary.candidates} candidates, "  # type: ignore[attr-defined]
-        f"sessions {', '.join(summary.sessions)}\n  key commitment {summary.key_commitment}\n"  # type: ignore[attr-defined]
+        f"imported {summary.exam}: {summary.items} items, {summary.candidates} candidates, "
+        f"sessions {', '.join(summary.sessions)}\n  key commitment {summary.key_commitment}\n"
         f"  exam cards written to {args.cards}"
     )
     return 0
@@ -177,10 +178,10 @@ def cmd_user(args: argparse.Namespace) -> int:
     config = _config(args)
     password = os.environ.get(args.password_env, "") if args.password_env else secrets.token_urlsafe(12)
 
-    async def job(app: web.Application, keys: object) -> object:
+    async def job(app: web.Application, keys: Any) -> object:
         await app[keys.COMMITTEE].add_user(
             username=args.username,
-            password=password,  # type: ignore[attr-defined]
+            password=password,
             role=args.role,
             display_name=args.name,
         )

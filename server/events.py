@@ -129,6 +129,24 @@ class CommitteeLoggedIn(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class LoggedOut(DomainEvent):
+    """A candidate or committee member logged out (their login cookie was revoked)."""
+
+    kind: ClassVar[str] = "logout"
+    who: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommitteeUserAdded(DomainEvent):
+    """A committee account was created (never its password)."""
+
+    kind: ClassVar[str] = "committee.user_added"
+    user: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
 class AttemptStarted(DomainEvent):
     """A candidate started; the seed fixes their item and option order."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Any
 
 from aiohttp import web
 
@@ -121,14 +122,12 @@ async def answer(request: web.Request) -> web.StreamResponse:
     flag = body.get("flag", False)
     if not isinstance(flag, bool):
         raise ApiError(400, "answer.flag", "Tanda ragu-ragu tidak valid", "Invalid unsure flag", field="flag")
+    item: Any = body.get("item")
+    seq: Any = body.get("seq")
+    key: Any = body.get("key")
     ack = await request.app[keys.EXAMS].answer(
-        candidate_id=candidate_id,
-        item=body.get("item"),  # type: ignore[arg-type]
-        value=body.get("value"),
-        flag=flag,
-        seq=body.get("seq"),  # type: ignore[arg-type]
-        key=body.get("key"),
-    )  # type: ignore[arg-type]
+        candidate_id=candidate_id, item=item, value=body.get("value"), flag=flag, seq=seq, key=key
+    )
     return web.json_response(ack.as_json())
 
 

@@ -13,6 +13,8 @@ from server.db.queries import exams as qe
 from server.errors import FORBIDDEN, ApiError, bad_request, conflict, not_found
 from server.events import (
     CommitteeLoggedIn,
+    CommitteeUserAdded,
+    LoggedOut,
     LoginReset,
     SessionClosed,
     SessionOpened,
@@ -27,9 +29,7 @@ ROLES = ("admin", "proctor", "auditor", "witness")
 ACTING_ROLES = ("admin", "proctor")
 MAX_EXTEND_S = 4 * 3600
 
-WRONG_LOGIN = ApiError(
-    401, "login.wrong", "Nama pengguna atau kata sandi salah", "Wrong username or password"
-)
+WRONG_LOGIN = ApiError(401, "login.wrong", "Nama pengguna atau kata sandi salah", "Wrong username or password")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +81,8 @@ class CommitteeService:
                 field="password",
             )
 
+        password_hash = security.hash_password(password)  # slow on purpose, so outside the writer's batch
+
         async def unit(tx: Tx) -> Any:
             if await qa.user_by_name(tx.s, username=username) is not None:
                 raise conflict("user.exists", "Nama pengguna sudah ada", "Username already exists")
@@ -89,10 +91,11 @@ class CommitteeService:
                     username=username,
                     display_name=display_name or username,
                     role=role,
-                    password_hash=security.hash_password(password),
+                    password_hash=password_hash,
                     created_at_ms=tx.now_ms,
                 )
             )
+            await tx.record(CommitteeUserAdded(user=username, role=role))
 
         return await self.ctx.write(unit)
 
@@ -134,7 +137,13 @@ class CommitteeService:
 
     async def logout(self, *, token: str) -> None:
         async def unit(tx: Tx) -> Any:
-            await qa.revoke(tx.s, token_hash=security.token_hash(token))
+            row = await qa.live_session(tx.s, token_hash=security.token_hash(token), kind="committee", now_ms=tx.now_ms)
+            if row is None:
+                return
+            await qa.revoke(tx.s, token_hash=row.token_hash)
+            user = await qa.user_by_id(tx.s, user_id=row.subject_id)
+            if user is not None:
+                await tx.record(LoggedOut(who=user.username, role=user.role))
 
         return await self.ctx.write(unit)
 
@@ -158,9 +167,7 @@ class CommitteeService:
             session.token = security.session_token()
             session.opened_at_ms = tx.now_ms
             await tx.record(
-                SessionOpened(
-                    by=who.username, reason=why, session=code, token_hash=security.short_hash(session.token)
-                )
+                SessionOpened(by=who.username, reason=why, session=code, token_hash=security.short_hash(session.token))
             )
             return session.token
 
@@ -321,9 +328,7 @@ class CommitteeService:
         return {
             "user": {"username": who.username, "role": who.role},
             "server_time_ms": now,
-            "exams": [
-                {"code": e.code, "title": e.title, "key_commitment": e.key_commitment} for e in exams.values()
-            ],
+            "exams": [{"code": e.code, "title": e.title, "key_commitment": e.key_commitment} for e in exams.values()],
             "sessions": [
                 {
                     "code": x.code,

@@ -25,6 +25,7 @@ from server.events import (
     AttemptStarted,
     AttemptSubmitted,
     CandidateLoggedIn,
+    LoggedOut,
 )
 from server.services.context import ServiceContext, Tx
 from server.timing import Timer
@@ -144,9 +145,7 @@ class ExamService:
 
         return await self.ctx.write(unit)
 
-    async def _match(
-        self, tx: Tx, *, number: str, pin: str, token: str
-    ) -> tuple[Candidate, ExamSession, Exam] | None:
+    async def _match(self, tx: Tx, *, number: str, pin: str, token: str) -> tuple[Candidate, ExamSession, Exam] | None:
         candidate = await qc.candidate_by_number(tx.s, number=number)
         if candidate is None:
             return None
@@ -163,7 +162,13 @@ class ExamService:
 
     async def logout(self, *, token: str) -> None:
         async def unit(tx: Tx) -> None:
-            await qa.revoke(tx.s, token_hash=security.token_hash(token))
+            row = await qa.live_session(tx.s, token_hash=security.token_hash(token), kind="candidate", now_ms=tx.now_ms)
+            if row is None:
+                return
+            await qa.revoke(tx.s, token_hash=row.token_hash)
+            candidate = await qc.candidate_by_id(tx.s, candidate_id=row.subject_id)
+            if candidate is not None:
+                await tx.record(LoggedOut(who=candidate.number, role="candidate"))
 
         await self.ctx.write(unit)
 
@@ -207,13 +212,10 @@ class ExamService:
                 "exam": {
                     "code": exam.code,
                     "title": exam.title,
-                    "instructions": definition.get(f"instructions_{lang}")
-                    or definition.get("instructions_id", ""),
+                    "instructions": definition.get(f"instructions_{lang}") or definition.get("instructions_id", ""),
                     "duration_s": attempt.allowed_ms // 1000,
                     "item_count": len(self.ctx.spec(exam).items),
-                    "sections": [
-                        {"code": sec["code"], "title": sec["title"]} for sec in definition["sections"]
-                    ],
+                    "sections": [{"code": sec["code"], "title": sec["title"]} for sec in definition["sections"]],
                 },
                 "session": {"code": session.code, "status": session.status},
                 "status": self._status(attempt, session),
@@ -257,9 +259,7 @@ class ExamService:
                             "id": oid,
                             "label": chr(ord("A") + i),
                             "text": options[oid].get("text", ""),
-                            "image": f"/ujian/media/{options[oid]['image']}"
-                            if options[oid].get("image")
-                            else None,
+                            "image": f"/ujian/media/{options[oid]['image']}" if options[oid].get("image") else None,
                         }
                         for i, oid in enumerate(order)
                     ],
@@ -340,9 +340,7 @@ class ExamService:
 
     # -- answer ------------------------------------------------------------------------------------
 
-    async def answer(
-        self, *, candidate_id: int, item: str, value: JsonValue, flag: bool, seq: int, key: str
-    ) -> Ack:
+    async def answer(self, *, candidate_id: int, item: str, value: JsonValue, flag: bool, seq: int, key: str) -> Ack:
         _check_answer_shape(item=item, value=value, seq=seq, key=key)
 
         async def unit(tx: Tx) -> Ack | None:
@@ -394,9 +392,7 @@ class ExamService:
         spec = self.ctx.spec(exam)
         if not spec.has_item(item):
             raise bad_request("answer.item", "Soal tidak dikenal", "Unknown question", field="item")
-        problem = (
-            None if value is None else rule_for(spec.item(item).kind).check_response(spec.item(item), value)
-        )
+        problem = None if value is None else rule_for(spec.item(item).kind).check_response(spec.item(item), value)
         if problem is not None:
             raise ApiError(400, "answer.value", problem.id, problem.en, field="value", problems=(problem,))
         remaining = timer.remaining(tx.now_ms)
@@ -438,9 +434,7 @@ class ExamService:
                 attempt_id=attempt.id,
             )
         )
-        tx.s.add(
-            AnswerReceipt(attempt_id=attempt.id, idem_key=key, seq=seq, item_code=item, event_seq=event_seq)
-        )
+        tx.s.add(AnswerReceipt(attempt_id=attempt.id, idem_key=key, seq=seq, item_code=item, event_seq=event_seq))
         return Ack(seq, item, False, False, remaining, "working")
 
     # -- submit ------------------------------------------------------------------------------------
@@ -480,15 +474,11 @@ class ExamService:
 
         return await self.ctx.write(unit)
 
-    async def finish(
-        self, tx: Tx, attempt: Attempt, candidate: Candidate, exam: Exam, *, reason: str
-    ) -> None:
+    async def finish(self, tx: Tx, attempt: Attempt, candidate: Candidate, exam: Exam, *, reason: str) -> None:
         """Used by committee actions inside their own transaction."""
         await self._finish(tx, attempt, candidate, exam, reason=reason)
 
-    async def _finish(
-        self, tx: Tx, attempt: Attempt, candidate: Candidate, exam: Exam, *, reason: str
-    ) -> None:
+    async def _finish(self, tx: Tx, attempt: Attempt, candidate: Candidate, exam: Exam, *, reason: str) -> None:
         """Stop the clock, log the submit, grade from the recorded answers and log the score."""
         timer = timer_of(attempt)
         # Time-outs end exactly at the deadline, however late the server noticed.
@@ -497,15 +487,11 @@ class ExamService:
         attempt.status = "submitted"
         attempt.submitted_at_ms = tx.now_ms
         attempt.submit_reason = reason
-        answers = {
-            a.item_code: json.loads(a.value_json) for a in await qc.answers_of(tx.s, attempt_id=attempt.id)
-        }
+        answers = {a.item_code: json.loads(a.value_json) for a in await qc.answers_of(tx.s, attempt_id=attempt.id)}
         answers = {code: v for code, v in answers.items() if v is not None}
         digest = answers_digest(answers)
         await tx.record(
-            AttemptSubmitted(
-                candidate=candidate.number, reason=reason, answers_hash=digest, attempt_id=attempt.id
-            )
+            AttemptSubmitted(candidate=candidate.number, reason=reason, answers_hash=digest, attempt_id=attempt.id)
         )
         result = grade(self.ctx.spec(exam), answers)
         inputs = hashlib.sha256(
@@ -559,16 +545,12 @@ def _check_answer_shape(*, item: object, value: object, seq: object, key: object
     if not isinstance(item, str) or not item or len(item) > 64:
         raise bad_request("answer.item", "Kode soal tidak valid", "Invalid question code", field="item")
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**53:
-        raise bad_request(
-            "answer.seq", "Nomor urut jawaban tidak valid", "Invalid answer sequence number", field="seq"
-        )
+        raise bad_request("answer.seq", "Nomor urut jawaban tidak valid", "Invalid answer sequence number", field="seq")
     if not isinstance(key, str) or not key or len(key) > MAX_KEY_LEN:
         raise bad_request("answer.key", "Kunci idempoten tidak valid", "Invalid idempotency key", field="key")
     try:
         size = len(canonical.encode(value))
     except (TypeError, ValueError):
-        raise bad_request(
-            "answer.value", "Isi jawaban tidak valid", "Invalid answer value", field="value"
-        ) from None
+        raise bad_request("answer.value", "Isi jawaban tidak valid", "Invalid answer value", field="value") from None
     if size > MAX_VALUE_BYTES:
         raise bad_request("answer.value", "Jawaban terlalu panjang", "Answer too long", field="value")

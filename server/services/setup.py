@@ -54,9 +54,7 @@ def scoring_spec(package: ExamPackage) -> dict[str, Any]:
             {"code": s.code, "title": s.title, "weight": s.weight, "pass_min": s.pass_min} for s in d.sections
         ],
         "pass_total_min": d.pass_total_min,
-        "items": [
-            {k: v for k, v in item.raw.items() if not k.startswith("_")} for item in package.bank.items
-        ],
+        "items": [{k: v for k, v in item.raw.items() if not k.startswith("_")} for item in package.bank.items],
     }
 
 
@@ -154,16 +152,12 @@ class SetupService:
                         kind=item.kind,
                         text=item.text,
                         image=item.image,
-                        options_json=json.dumps(
-                            [{"id": o.id, "text": o.text, "image": o.image} for o in item.options]
-                        ),
+                        options_json=json.dumps([{"id": o.id, "text": o.text, "image": o.image} for o in item.options]),
                     )
                 )
             for sha, media in package.bank.media.items():
                 if await tx.s.get(Media, sha) is None:
-                    tx.s.add(
-                        Media(sha256=sha, exam_id=exam.id, content_type=media.content_type, data=media.data)
-                    )
+                    tx.s.add(Media(sha256=sha, exam_id=exam.id, content_type=media.content_type, data=media.data))
             sessions: dict[str, ExamSession] = {}
             for row in package.roster.rows:
                 if row.session not in sessions:
@@ -184,9 +178,7 @@ class SetupService:
                     pin_hash=security.pin_hash(self.ctx.config.secret_key, d.code, row.number, pin),
                 )
                 tx.s.add(candidate)
-                pending.append(
-                    (candidate, Card(row.number, row.name, row.village, row.position, row.session, pin))
-                )
+                pending.append((candidate, Card(row.number, row.name, row.village, row.position, row.session, pin)))
             await tx.s.flush()
             for candidate, card in pending:
                 tx.s.add(
