@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
@@ -11,12 +11,15 @@ from server.clock import Clock, SystemClock
 from server.config import Config
 from server.db.engine import Database
 from server.http import candidate, committee
+from server.http import transparency as transparency_routes
 from server.http.common import errors_middleware, headers_middleware, html
 from server.security import RateLimiter
 from server.services.committee import CommitteeService
 from server.services.context import ServiceContext
 from server.services.exam import ExamService
 from server.services.setup import SetupService
+from server.transparency.service import TransparencyService
+from server.video import install_video
 from server.workers import autosubmit_ctx
 from web import STATIC
 
@@ -33,10 +36,26 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.COMMITTEE] = CommitteeService(ctx, exams)
     app[keys.SETUP] = SetupService(ctx)
     await app[keys.SETUP].initialise()
+    app[keys.TRANSPARENCY] = TransparencyService(ctx)
     ctx.start()
     yield
     await ctx.stop()
     await db.dispose()
+
+
+def transparency_ctx(*, loop: bool) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The checkpointer: rebuild the log tree at startup; with ``loop``, sign every few seconds and at milestones."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        checkpointer = app[keys.TRANSPARENCY].checkpointer
+        await checkpointer.load()
+        app[keys.CONTEXT].listeners.append(checkpointer.listener)
+        if loop:
+            checkpointer.start()
+        yield
+        await checkpointer.stop()
+
+    return ctx
 
 
 async def index(request: web.Request) -> web.StreamResponse:
@@ -54,11 +73,14 @@ def create_app(config: Config, *, clock: Clock | None = None, workers: bool = Tr
     app[keys.CLOCK] = clock or SystemClock()
     app[keys.LOGIN_LIMIT] = RateLimiter(limit=config.login_rate_per_minute)
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(transparency_ctx(loop=workers))
     if workers:
         app.cleanup_ctx.append(autosubmit_ctx)
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     app.add_routes(candidate.routes)
     app.add_routes(committee.routes)
+    app.add_routes(transparency_routes.routes)
     app.router.add_static("/static", STATIC, append_version=False)
+    install_video(app)  # after the database context: segment hashes are written through the log writer
     return app

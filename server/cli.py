@@ -8,18 +8,20 @@ import csv
 import logging
 import os
 import secrets
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from grader.problems import ProblemsError
-from server.app import create_app
 from server.config import DEMO_SECRET, Config, load_config
-from server.db.migrate import upgrade
 from server.errors import ApiError
+
+# The heavy imports (aiohttp, SQLAlchemy, the app) happen inside the commands that need them, so that
+# ``ujian verify`` and ``ujian witness`` run with only grader/ and cryptography installed.
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger("ujian")
 
@@ -37,6 +39,7 @@ def parser() -> argparse.ArgumentParser:
     _common(demo)
     demo.add_argument("--db", type=Path, default=Path("ujian-demo.db"), help="demo SQLite file (recreated)")
     demo.add_argument("--simulate", type=int, default=4, help="how many simulated candidates (default 4)")
+    demo.add_argument("--no-video", action="store_true", help="no camera test pattern (no ffmpeg)")
     demo.add_argument(
         "--pace",
         type=float,
@@ -59,6 +62,21 @@ def parser() -> argparse.ArgumentParser:
     user.add_argument("--name", default="")
     user.add_argument("--password-env", default=None, help="read the password from this environment variable")
     user.add_argument("--config", type=Path)
+    export = sub.add_parser("export-bundle", help="write the exam bundle (log, checkpoints, key, results)")
+    export.add_argument("out", type=Path, help="the .zip to write")
+    export.add_argument("--config", type=Path)
+    from grader.verify import add_arguments
+
+    add_arguments(sub.add_parser("verify", help="verify an exam bundle offline (only grader/ needed)"))
+    witness = sub.add_parser("witness", help="witness tools: make a key, countersign a checkpoint")
+    wsub = witness.add_subparsers(dest="witness_command", required=True)
+    keygen = wsub.add_parser("keygen", help="make a witness key (private key file 0600; prints the vkey)")
+    keygen.add_argument("name", help="key name, e.g. saksi-budi (no spaces or '+')")
+    keygen.add_argument("--out", type=Path, required=True, help="where to write the private key")
+    cosign = wsub.add_parser("cosign", help="countersign a checkpoint you have checked (prints the note)")
+    cosign.add_argument("checkpoint", type=Path, help="the signed checkpoint (from /transparansi/checkpoint)")
+    cosign.add_argument("--key", type=Path, required=True, help="your private key file (from keygen)")
+    cosign.add_argument("--log-key", required=True, help="the log's vkey as printed in the opening minutes")
     return p
 
 
@@ -86,14 +104,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from server.app import create_app
+    from server.db.migrate import upgrade
     from server.demo import DEMO, banner, demo_ctx, demo_package
     from server.simulate import Pace
+    from server.video import DEMO_CAMERAS
 
     package = demo_package()  # fail before touching anything if the sample is broken
     db = args.db.resolve()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     url = f"sqlite+aiosqlite:///{db}"
+    data_dir = db.parent / "ujian-demo-data"
+    shutil.rmtree(data_dir, ignore_errors=True)  # a fresh demo: fresh video archive and log key
     config = _config(
         args,
         demo=True,
@@ -101,6 +126,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         secret_key=os.environ.get("UJIAN_SECRET_KEY") or DEMO_SECRET,
+        data_dir=data_dir,
+        cameras=None if args.no_video else DEMO_CAMERAS,
     )
     upgrade(config.database_url)
     app = create_app(config)
@@ -119,6 +146,11 @@ def _listening(message: str) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from server.app import create_app
+    from server.db.migrate import upgrade
+
     config = _config(args, host=args.host, port=args.port)
     if args.migrate:
         upgrade(config.database_url)
@@ -133,6 +165,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from server.db.migrate import upgrade
+
     config = _config(args)
     upgrade(config.database_url)
     print(f"migrated {config.database_url.split('@')[-1]}")
@@ -140,7 +174,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 async def _with_services(config: Config, job: Any) -> Any:
+    from aiohttp import web
+
     from server import keys
+    from server.app import create_app
 
     app = create_app(config, workers=False)
     runner = web.AppRunner(app)
@@ -192,12 +229,65 @@ def cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_bundle(args: argparse.Namespace) -> int:
+    config = _config(args)
+
+    async def job(app: web.Application, keys: Any) -> object:
+        service = app[keys.TRANSPARENCY]
+        if not await service.bundle_ready():
+            raise ApiError(409, "bundle.not_yet", "Kunci jawaban belum dibuka", "The answer key is not revealed yet")
+        return await service.export(args.out)
+
+    done = asyncio.run(_with_services(config, job))
+    print(
+        f"wrote {done['path']}: exam {done['exam']}, {done['size']} events, {done['checkpoints']} checkpoints\n"
+        f"  verify with: ujian verify {args.out}"
+    )
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from grader.verify import run
+
+    return run(args)
+
+
+def cmd_witness(args: argparse.Namespace) -> int:
+    from grader.checkpoint import open_checkpoint
+    from grader.errors import KeyFormatError, VerificationError
+    from grader.note import cosign_note, generate_signer, parse_skey, parse_vkey
+
+    try:
+        if args.witness_command == "keygen":
+            signer = generate_signer(args.name)
+            fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as f:
+                f.write(signer.skey + "\n")
+            print(signer.verifier.vkey)
+            return 0
+        signer = parse_skey(args.key.read_text(encoding="ascii").strip())
+        log_key = parse_vkey(args.log_key.strip())
+        note = args.checkpoint.read_bytes()
+        opened = open_checkpoint(note, [log_key])
+        if not opened.signed_by(log_key):
+            print("the checkpoint is not signed by that log key", file=sys.stderr)
+            return 1
+        sys.stdout.write(cosign_note(note, signer, [log_key]).decode("utf-8"))
+        return 0
+    except (OSError, KeyFormatError, VerificationError) as exc:
+        print(f"Ditolak / Rejected: {exc}", file=sys.stderr)
+        return 2
+
+
 COMMANDS = {
     "demo": cmd_demo,
     "serve": cmd_serve,
     "migrate": cmd_migrate,
     "import": cmd_import,
     "user": cmd_user,
+    "export-bundle": cmd_export_bundle,
+    "verify": cmd_verify,
+    "witness": cmd_witness,
 }
 
 if __name__ == "__main__":

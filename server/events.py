@@ -194,3 +194,102 @@ class AttemptScored(DomainEvent):
     passed: bool
     sections: list[dict[str, JsonValue]]
     attempt_id: int | None = None
+
+
+# -- transparency (issue 5): the log's key, the key reveal and corrections, results, witnesses, video ----
+
+
+@dataclass(frozen=True, slots=True)
+class LogKeyCreated(DomainEvent):
+    """The log's Ed25519 signing key was generated; its verifier key (C2SP vkey) is pinned in the manifest."""
+
+    kind: ClassVar[str] = "log.key"
+    origin: str
+    vkey: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRevealed(CommitteeAction):
+    """The sealed key is opened: the salt and the canonical scoring spec that hash to the commitment."""
+
+    kind: ClassVar[str] = "key.revealed"
+    exam: str = ""
+    commitment: str = ""
+    salt: str = ""
+    spec: dict[str, JsonValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCorrected(CommitteeAction):
+    """A committee correction of one item's key (never an edit): the corrected raw item, reason, approvals."""
+
+    kind: ClassVar[str] = "key.corrected"
+    exam: str = ""
+    item: dict[str, JsonValue] = field(default_factory=dict)
+    approvals: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRegraded(DomainEvent):
+    """An attempt graded again after a key correction (``correction`` is that event's sequence number)."""
+
+    kind: ClassVar[str] = "attempt.regraded"
+    candidate: str
+    correction: int
+    grader_version: str
+    inputs_hash: str
+    total_milli: int
+    passed: bool
+    sections: list[dict[str, JsonValue]]
+    attempt_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsPublished(CommitteeAction):
+    """The results: every formation's scored candidates with their ranks, and who was not scored."""
+
+    kind: ClassVar[str] = "results.published"
+    exam: str = ""
+    grader_version: str = ""
+    ranking: str = ""
+    formations: list[dict[str, JsonValue]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessCosigned(DomainEvent):
+    """A witness countersigned a checkpoint with their own key (the cosigned note is kept and published)."""
+
+    kind: ClassVar[str] = "witness.cosigned"
+    by: str
+    witness: str
+    vkey: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class VideoSegmentRecorded(DomainEvent):
+    """An archived video file (segment) of a camera, by SHA-256: the recording cannot be swapped later."""
+
+    kind: ClassVar[str] = "video.segment"
+    camera: str
+    epoch: int
+    seq: int
+    sha256: str
+    bytes: int
+    start_ms: int
+    duration_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class VideoSegmentClosed(DomainEvent):
+    """An archived video file of the venue closed; its hash makes the recording part of the record."""
+
+    kind: ClassVar[str] = "video.segment"
+    camera: str
+    epoch: int
+    seq: int
+    path: str
+    sha256: str
+    bytes: int
+    start_ms: int
+    duration_ms: int

@@ -15,6 +15,8 @@ from web import I18N, STATIC, TEMPLATES
 
 LANGS = ("id", "en")
 DEFAULT_LANG = "id"
+LANG_COOKIE = "ujian_lang"
+"""The cookie that remembers a visitor's language choice (set by ``?lang=``)."""
 
 
 @cache

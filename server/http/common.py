@@ -12,7 +12,7 @@ from aiohttp import web
 from grader.problems import ProblemsError
 from server import keys
 from server.errors import ApiError
-from web.render import DEFAULT_LANG, LANGS, render
+from web.render import DEFAULT_LANG, LANG_COOKIE, LANGS, render
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -23,7 +23,6 @@ CSP = (
     "connect-src 'self' ws: wss:; media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; "
     "form-action 'self'"
 )
-LANG_COOKIE = "ujian_lang"
 
 
 def lang_of(request: web.Request) -> str:

@@ -126,9 +126,10 @@ def _with_text(stream: Any, enc: Encoding, text: str) -> Any:
                          fontsize=size, fontcolor="white", box=1, boxcolor="black@0.6", boxborderw=size // 4)
 
 
-def _test_pattern(source: TestPattern) -> Any:
+def _test_pattern(source: TestPattern, realtime: bool) -> Any:
     enc = source.encoding
-    stream = ffmpeg_python.input(f"testsrc2=size={enc.width}x{enc.height}:rate={enc.fps}", f="lavfi", re=None)
+    pace: dict[str, Any] = {"re": None} if realtime else {}
+    stream = ffmpeg_python.input(f"testsrc2=size={enc.width}x{enc.height}:rate={enc.fps}", f="lavfi", **pace)
     # Stamp each frame with the wall clock at the moment it leaves the "camera" (ms resolution), draw it,
     # then give the encoder regular timestamps again.
     stream = stream.filter("settb", "1/1000").filter("setpts", "floor(RTCTIME/1000)")
@@ -152,7 +153,9 @@ def _camera_input(source: SourceConfig) -> Any:
     if isinstance(source, RtmpListen):
         return ffmpeg_python.input(source.url, f="flv", listen=1, fflags="nobuffer")
     if isinstance(source, SrtListen):
-        url = source.url if "mode=" in source.url else source.url + ("&" if "?" in source.url else "?") + "mode=listener"
+        url = source.url
+        if "mode=" not in url:
+            url += ("&" if "?" in url else "?") + "mode=listener"
         return ffmpeg_python.input(url, f="mpegts", fflags="nobuffer")
     if isinstance(source, LoopingFile):
         return ffmpeg_python.input(str(source.path), re=None, stream_loop=-1)
@@ -185,12 +188,16 @@ def tee_spec(*, pipe: bool, hls: bool, segment_s: int, frag_every_frame: bool = 
 
 
 def build_command(ffmpeg_exe: str, source: SourceConfig, *, pipe: bool = True, hls: bool = True,
-                  frag_every_frame: bool = True, threads: int | None = None) -> list[str]:
-    """The full argv for one camera. Run it with the epoch directory as cwd when ``hls`` is on."""
+                  frag_every_frame: bool = True, threads: int | None = None, frames: int | None = None,
+                  realtime: bool = True) -> list[str]:
+    """The full argv for one camera. Run it with the epoch directory as cwd when ``hls`` is on.
+
+    ``frames`` stops after that many frames and ``realtime=False`` lets the test pattern run as fast as it
+    can: both only for tests and tools."""
     if not (pipe or hls):
         raise ValueError("need at least one output")
     enc = source.encoding
-    stream = _test_pattern(source) if isinstance(source, TestPattern) else _camera(source)
+    stream = _test_pattern(source, realtime) if isinstance(source, TestPattern) else _camera(source)
     kwargs: dict[str, Any] = {
         "f": "tee",
         "vcodec": "libx264",
@@ -211,6 +218,8 @@ def build_command(ffmpeg_exe: str, source: SourceConfig, *, pipe: bool = True, h
     }
     if threads:
         kwargs["threads"] = threads
+    if frames:
+        kwargs["frames:v"] = frames
     out = ffmpeg_python.output(stream, tee_spec(pipe=pipe, hls=hls, segment_s=enc.segment_s,
                                                 frag_every_frame=frag_every_frame), **kwargs)
     out = out.global_args("-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning")

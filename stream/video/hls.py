@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -15,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from stream.video.ffmpeg import INIT_NAME
-from stream.video.fmp4 import Fmp4Error, fragments_in, iter_boxes, parse_init
+from stream.video.fmp4 import Fmp4Error, fragments_in, parse_init
 
 log = logging.getLogger(__name__)
 
@@ -179,21 +178,6 @@ class CameraArchive:
         }
 
 
-def _salvage(tmp: Path, final: Path) -> bool:
-    """A segment cut short by a crash: keep its complete fragments rather than lose the evidence."""
-    data = tmp.read_bytes()
-    end = 0
-    with contextlib.suppress(Fmp4Error):
-        for box in iter_boxes(data):
-            if box.type == b"mdat":
-                end = box.end
-    if end == 0:
-        return False
-    final.write_bytes(data[:end])
-    tmp.unlink()
-    return True
-
-
 class SegmentWatcher:
     """Watches one epoch directory; each segment that ffmpeg closes (renames from ``.tmp``) is hashed,
     indexed and handed to ``on_segment``, in order."""
@@ -229,13 +213,13 @@ class SegmentWatcher:
             count += 1
 
     async def finish(self) -> int:
-        """After ffmpeg exited: pick up the last segments, salvaging one cut short."""
+        """After ffmpeg exited: pick up the last closed segments. A segment still open when ffmpeg died (its
+        ``.tmp`` file: one moof for the whole segment, so unplayable when cut) is left on disk, not archived."""
         count = await self.scan()
         tmp = self.dir / f"seg_{self.next_seq:05d}.m4s.tmp"
-        if tmp.exists() and await asyncio.to_thread(_salvage, tmp, self.dir / f"seg_{self.next_seq:05d}.m4s"):
-            log.warning("camera %s epoch %d: salvaged segment %d after an abrupt stop",
+        if tmp.exists():
+            log.warning("camera %s epoch %d: segment %d was cut short by an abrupt stop and is not archived",
                         self.archive.camera, self.epoch, self.next_seq)
-            count += await self.scan()
         return count
 
     async def _init(self) -> None:

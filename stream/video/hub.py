@@ -84,7 +84,7 @@ class ViewerStats:
 class Viewer:
     """One websocket viewer. ``offer`` never blocks: it writes now, drops, or disconnects."""
 
-    __slots__ = ("_clock", "closed", "limits", "skipping_since", "stats", "transport", "waiting_key")
+    __slots__ = ("_clock", "closed", "kicked", "limits", "skipping_since", "stats", "transport", "waiting_key")
 
     def __init__(self, transport: Transport, limits: ViewerLimits | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -94,6 +94,7 @@ class Viewer:
         self.waiting_key = True  # start (and restart) only on a keyframe
         self.skipping_since: float | None = None
         self.closed = False
+        self.kicked = False
         self._clock = clock
 
     def send_now(self, frame: bytes) -> None:
@@ -135,6 +136,7 @@ class Viewer:
     def disconnect(self) -> None:
         if not self.closed:
             self.closed = True
+            self.kicked = True
             log.info("video viewer stuck for %.0f s: disconnected", self.limits.stuck_s)
             self.transport.abort()
 
@@ -242,7 +244,7 @@ class Hub:
 
     def _prune(self) -> None:
         for viewer in [v for v in self.viewers if v.closed]:
-            if viewer.transport.is_closing() and viewer.stats.skips:
+            if viewer.kicked:
                 self.stats.viewers_disconnected_slow += 1
             self.viewers.discard(viewer)
 

@@ -22,7 +22,7 @@ from stream.video.hls import (
 )
 from stream.video.hub import Viewer
 from stream.video.service import VideoService, VideoSettings
-from web.render import LANGS, render
+from web.render import LANG_COOKIE, LANGS, render
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def setup_video(app: web.Application, settings: VideoSettings) -> None:
 
 
 def _error(status: int, code: str, id_text: str, en_text: str, field: str | None = None) -> web.Response:
-    body = {"error": {"code": code, "id": id_text, "en": en_text, "field": field, "problems": []}}
+    body: dict[str, object] = {"error": {"code": code, "id": id_text, "en": en_text, "field": field, "problems": []}}
     return web.json_response(body, status=status, headers={"Cache-Control": CACHE_NONE})
 
 
@@ -68,7 +68,7 @@ def _no_camera(camera: str) -> web.Response:
 
 
 def _lang(request: web.Request) -> str:
-    lang = request.query.get("lang") or request.cookies.get("lang") or "id"
+    lang = request.query.get("lang") or request.cookies.get(LANG_COOKIE) or "id"
     return lang if lang in LANGS else "id"
 
 

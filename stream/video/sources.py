@@ -44,6 +44,7 @@ class _Source:
 class TestPattern(_Source):
     """Synthetic pattern with a readable wall clock and a wall-clock barcode in every frame."""
 
+    __test__ = False  # not a pytest class, despite the name
     barcode: bool = True
 
 
@@ -186,16 +187,17 @@ def parse_sources(raws: list[Mapping[str, Any]], *, encoding: Encoding | None = 
     """Every camera, all-or-nothing; camera ids must be unique."""
     problems: list[Problem] = []
     out: list[SourceConfig] = []
+    seen: set[str] = set()
     for i, raw in enumerate(raws, start=1):
         try:
-            out.append(parse_source(raw, row=i, encoding=encoding))
+            src = parse_source(raw, row=i, encoding=encoding)
         except ProblemsError as exc:
             problems.extend(exc.problems)
-    seen: set[str] = set()
-    for i, src in enumerate(out, start=1):
+            continue
         if src.id in seen:
             problems.append(_problem("id", f"id kamera ganda: {src.id}", f"duplicate camera id: {src.id}", i))
         seen.add(src.id)
+        out.append(src)
     if problems:
         raise ProblemsError(problems)
     return tuple(out)

@@ -142,10 +142,14 @@ class CameraSupervisor:
         log.info("camera %s: starting ffmpeg epoch %d", self.source.id, self.epoch)
         self.process = proc = await asyncio.create_subprocess_exec(
             *argv, cwd=cwd, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE)
+            stderr=asyncio.subprocess.PIPE,
+            # Its own session: a Ctrl-C meant for the server must not kill ffmpeg mid-segment; we stop it
+            # gracefully ourselves. If we die, its next write to the closed pipe ends it.
+            start_new_session=True)
         watcher = SegmentWatcher(self.archive, self.epoch, wall_of=self._walls.get, on_segment=self.on_segment,
                                  epoch_start_ms=epoch_start)
-        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout is not None
+        assert proc.stderr is not None
         stderr_task = asyncio.create_task(self._drain_stderr(proc.stderr))
         watch_task = asyncio.create_task(watcher.run())
         try:

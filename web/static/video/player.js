@@ -59,6 +59,7 @@
     this.badge = root.querySelector("[data-video-badge]");
     this.delayEl = root.querySelector("[data-video-delay]");
     this.targetLag = parseFloat(section.dataset.targetLag || "0.1") || 0.1;
+    this.frameS = 0.04;
     this.epoch = null;
     this.ms = null;
     this.sb = null;
@@ -164,6 +165,8 @@
     var wall = Number(dv.getBigUint64(1));
     var mediaUs = Number(dv.getBigUint64(9));
     if (kind !== KIND_INIT) {
+      var last = this.times[this.times.length - 1];
+      if (last && mediaUs / 1e6 > last[0]) this.frameS = Math.min(0.1, mediaUs / 1e6 - last[0]);
       this.times.push([mediaUs / 1e6, wall]);
       if (this.times.length > 900) this.times.splice(0, 300);
       this.stats.fragments += 1;
@@ -194,7 +197,7 @@
       var end = b.end(b.length - 1);
       // Jump to the live edge when joining (the GOP cache starts up to a second back) or after a stall.
       if (v.currentTime < start || end - v.currentTime > 1.0) {
-        v.currentTime = Math.max(start, end - this.targetLag);
+        v.currentTime = Math.max(start, end - Math.max(this.targetLag, 2 * this.frameS));
         this.stats.seeks += 1;
       }
       if (v.paused) {
@@ -215,8 +218,12 @@
     if (!this.sb || !this.sb.buffered.length || v.paused) return;
     var b = this.sb.buffered;
     var lag = b.end(b.length - 1) - v.currentTime;
-    // Gentle catch-up: play a little faster while behind the target, never slower than real time.
-    v.playbackRate = lag > this.targetLag + 0.25 ? 1.1 : 1.0;
+    this.stats.lagMs = Math.round(lag * 1000);
+    // Catch up by playing faster in proportion to how far behind the target we are (seeking would stall for
+    // a keyframe decode); never slower than real time, so a brief underflow cannot build up more delay.
+    // Below about two frames Chromium underflows and rebuffers deeper, so the target never goes lower.
+    var target = Math.max(this.targetLag, 2 * this.frameS);
+    v.playbackRate = lag > target + 0.04 ? Math.min(1.5, 1 + (lag - target) * 1.5) : 1.0;
     var wall = this.wallAt(v.currentTime);
     if (wall === null) return;
     var delay = Math.max(0, Date.now() + this.clockOffset - wall);
