@@ -190,9 +190,9 @@ def viewer_worker(out: Any, port_list: list[int], n: int, fid: str, cpu: int, wi
                 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 with contextlib.suppress(BlockingIOError):
                     s.connect(("127.0.0.1", port))
-                v = _Viewer(s)
-                v.buf = str(port).encode()
-                viewers[s.fileno()] = v
+                fresh = _Viewer(s)
+                fresh.buf = str(port).encode()
+                viewers[s.fileno()] = fresh
                 ep.register(s.fileno(), select.EPOLLOUT | select.EPOLLIN)
                 opened += 1
                 pending_connect += 1
@@ -202,9 +202,10 @@ def viewer_worker(out: Any, port_list: list[int], n: int, fid: str, cpu: int, wi
         if time.time() >= w1 and start_cpu is not None:
             break
         for fd, ev in ep.poll(0.05):
-            v = viewers.get(fd)
-            if v is None:
+            found = viewers.get(fd)
+            if found is None:
                 continue
+            v = found
             if ev & (select.EPOLLERR | select.EPOLLHUP) and not ev & select.EPOLLIN:
                 if v.state < 2:
                     pending_connect -= 1
@@ -276,7 +277,8 @@ def start_ours(edges: int, base_port: int, cpu: int, redis_url: str, channel: st
         port = base_port + i
         procs.append(subprocess.Popen(
             [sys.executable, "-m", "stream.public", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, preexec_fn=pin({cpu}), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL))
+            cwd=ROOT, env=env, preexec_fn=pin({cpu}), stdout=subprocess.PIPE,
+            stderr=open(f"/tmp/fanout-edge-{port}.log", "wb")))  # noqa: SIM115
         ports.append(port)
     for p in procs:
         assert p.stdout is not None
@@ -315,6 +317,24 @@ def stop(server: Server) -> None:
 
 # -- the exam side: real feed API, four score events a second ------------------------------------------
 
+class CountingSink:
+    """Records the ``t`` of every delta the feed hands out: what every viewer should receive."""
+
+    def __init__(self, inner: Any, published: list[int]) -> None:
+        self.inner = inner
+        self.published = published
+
+    async def deliver(self, update: Any) -> None:
+        self.published.append(int(update.delta["t"]))
+        await self.inner.deliver(update)
+
+    async def index(self, index: bytes) -> None:
+        await self.inner.index(index)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
 class NodeSink:
     """Gives the Node reference the very same delta the edges get through Redis."""
 
@@ -336,8 +356,7 @@ class NodeSink:
         return None
 
 
-async def drive(feed: Any, session: str, seats: int, rate: float, until: float,
-                published: list[int]) -> None:
+async def drive(feed: Any, session: str, seats: int, rate: float, until: float) -> None:
     """Seats answer one question at a time and, now and then, submit with a score (ranks move)."""
     from stream.live.model import SeatRow
     answered = dict.fromkeys(range(seats), 0)
@@ -358,7 +377,6 @@ async def drive(feed: Any, session: str, seats: int, rate: float, until: float,
         else:
             row = SeatRow(number, f"Peserta {seat}", "Sukorejo", "Kepala Dusun", "working", answered[seat], total,
                           deadline_ms=deadline)
-        published.append(int(time.time() * 1000))
         await feed.seat_changed(session, row)
         i += 1
         next_at += period
@@ -374,16 +392,18 @@ async def run_scenario(kind: str, args: argparse.Namespace, base_port: int) -> d
     tag = f"bench{os.getpid()}{kind}"
     session = "BENCH-1"
     fid = FormationKey(session, "Sukorejo", "Kepala Dusun").id
+    published: list[int] = []
     server_cpu, load_cpu = args.server_cpu, args.load_cpu
     if kind == "ours":
         server = start_ours(args.edges, base_port, server_cpu, args.redis, f"{tag}-ch", f"{tag}:", args.ping)
         store = RedisStore(args.redis, prefix=f"{tag}:")
         feed = LiveFeed(coalesce_ms=args.coalesce_ms)
-        feed.sinks.append(RedisSink(store, RedisPublisher(args.redis, channel=f"{tag}-ch"), lambda: feed))
+        feed.sinks.append(CountingSink(RedisSink(store, RedisPublisher(args.redis, channel=f"{tag}-ch"),
+                                                 lambda: feed), published))
     else:
         server = start_node(args.edges, base_port, server_cpu, args.ping)
         feed = LiveFeed(coalesce_ms=args.coalesce_ms)
-        feed.sinks.append(NodeSink(server))
+        feed.sinks.append(CountingSink(NodeSink(server), published))
     try:
         info = SessionInfo(session, "Bench", sections=(("TWK", "TWK"), ("TIU", "TIU")))
         await feed.replace_all(info, [SeatRow(f"BJN-{s:04d}", f"Peserta {s}", "Sukorejo", "Kepala Dusun",
@@ -407,8 +427,7 @@ async def run_scenario(kind: str, args: argparse.Namespace, base_port: int) -> d
             p.start()
             procs.append(p)
             pipes.append(parent)
-        published: list[int] = []
-        driver = asyncio.ensure_future(drive(feed, session, args.seats, args.rate, w1 + 1, published))
+        driver = asyncio.ensure_future(drive(feed, session, args.seats, args.rate, w1 + 1))
         await asyncio.sleep(max(0.0, w0 - time.time()))
         cpu0 = sum(cpu_seconds(p.pid) for p in server.procs)
         rss_joined = sum(rss_bytes(p.pid) for p in server.procs)
@@ -443,6 +462,7 @@ async def run_scenario(kind: str, args: argparse.Namespace, base_port: int) -> d
         "reach": deliveries / expected if expected else 0.0,
         "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": lat_sorted[-1] if lat_sorted else float("nan"),
         "mean_ms": statistics.fmean(lat_sorted) if lat_sorted else float("nan"),
+        "worst": [round(x) for x in lat_sorted[-5:]],
         "cpu_us_per_delivery": (cpu1 - cpu0) * 1e6 / deliveries if deliveries else float("nan"),
         "server_cpu_pct": (cpu1 - cpu0) * 100 / args.window,
         "mem_kb_per_viewer": (rss_joined - base_rss) / 1024 / max(1, counts.get("joined", 0)),

@@ -9,12 +9,77 @@ from types import MappingProxyType
 
 from grader.canonical import JsonValue
 
-ItemKey = str | bool | frozenset[str] | tuple[tuple[str, int], ...]
-"""A key in frozen, hashable form: ``single`` str, ``multi`` frozenset of option ids,
-``tkp`` ((option id, weight), ...) sorted by option id, ``truefalse`` bool."""
-
 ParamValue = str | int | bool
 """Item parameters are flat scalars (e.g. ``partial="per_option"`` for ``multi``)."""
+
+ArgValue = str | int | bool | tuple[str, ...]
+"""Arguments of a rubric check: scalars or a list of texts (e.g. a table's header cells)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TextKey:
+    """``short_text``: accepted answers as authored (normalised when scoring) and/or an anchored pattern."""
+
+    answers: tuple[str, ...]
+    pattern: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderKey:
+    """``ordering``: every option id, in the right order."""
+
+    order: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PairsKey:
+    """``matching``: (left id, right option id) pairs in authored left order."""
+
+    pairs: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RubricLine:
+    """One line of a practical task's rubric: a named check on the uploaded file, its points and wording."""
+
+    id: str
+    check: str
+    args: tuple[tuple[str, ArgValue], ...]
+    """Sorted by name; validated against the check's argument schema when the item is built."""
+    points: int
+    description_id: str
+    description_en: str
+
+    def arg(self, name: str) -> ArgValue | None:
+        for arg_name, value in self.args:
+            if arg_name == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class RubricKey:
+    """``document`` / ``spreadsheet``: the rubric lines, in authored order."""
+
+    lines: tuple[RubricLine, ...]
+
+
+ItemKey = (
+    str
+    | bool
+    | frozenset[str]
+    | tuple[tuple[str, int], ...]
+    | Fraction
+    | TextKey
+    | OrderKey
+    | PairsKey
+    | RubricKey
+    | None
+)
+"""A key in frozen, hashable form: ``single`` str, ``multi`` frozenset of option ids,
+``tkp`` ((option id, weight), ...) sorted by option id, ``truefalse`` bool, ``short_text`` TextKey,
+``numeric`` Fraction, ``ordering`` OrderKey, ``matching`` PairsKey, ``document``/``spreadsheet``
+RubricKey, ``typing`` None (the text to type is a parameter), ``void`` None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,21 +152,61 @@ class ExamSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class RubricLineResult:
+    """How one rubric line went: shown to the candidate and the public next to the score."""
+
+    id: str
+    check: str
+    passed: bool
+    score_milli: int
+    max_milli: int
+    description_id: str
+    description_en: str
+    detail_id: str
+    """What the grader found, in Indonesian (e.g. "Sel B10 berisi rumus =SUM(B2:B9)")."""
+    detail_en: str
+
+    def as_json(self) -> dict[str, JsonValue]:
+        return {
+            "id": self.id,
+            "check": self.check,
+            "passed": self.passed,
+            "score_milli": self.score_milli,
+            "max_milli": self.max_milli,
+            "description_id": self.description_id,
+            "description_en": self.description_en,
+            "detail_id": self.detail_id,
+            "detail_en": self.detail_en,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ItemResult:
     code: str
     section: str
     score_milli: int
     max_milli: int
     answered: bool
+    lines: tuple[RubricLineResult, ...] = ()
+    """Per rubric line outcomes of a practical file task; ``()`` for every other kind."""
+    detail: tuple[tuple[str, str], ...] = ()
+    """Named measurements behind the score as text (e.g. typing ``net_wpm`` ``"31.2"``), sorted by name;
+    ``()`` for the choice kinds."""
 
     def as_json(self) -> dict[str, JsonValue]:
-        return {
+        """Canonical-encodable; ``lines`` and ``detail`` appear only when non-empty (older results unchanged)."""
+        out: dict[str, JsonValue] = {
             "code": self.code,
             "section": self.section,
             "score_milli": self.score_milli,
             "max_milli": self.max_milli,
             "answered": self.answered,
         }
+        if self.lines:
+            out["lines"] = [line.as_json() for line in self.lines]
+        if self.detail:
+            out["detail"] = dict(self.detail)
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from server.services.context import ServiceContext
 from server.services.exam import ExamService
 from server.services.setup import SetupService
 from server.transparency.service import TransparencyService
+from server.live import install_live
 from server.video import install_video
 from server.workers import autosubmit_ctx
 from web import STATIC
@@ -53,6 +54,7 @@ def transparency_ctx(*, loop: bool) -> Callable[[web.Application], AsyncIterator
         if loop:
             checkpointer.start()
         yield
+        app[keys.CONTEXT].listeners.remove(checkpointer.listener)
         await checkpointer.stop()
 
     return ctx
@@ -82,5 +84,6 @@ def create_app(config: Config, *, clock: Clock | None = None, workers: bool = Tr
     app.add_routes(committee.routes)
     app.add_routes(transparency_routes.routes)
     app.router.add_static("/static", STATIC, append_version=False)
+    install_live(app)  # after the database context: the bridge listens to the log writer
     install_video(app)  # after the database context: segment hashes are written through the log writer
     return app

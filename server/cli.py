@@ -51,6 +51,10 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the exam server")
     _common(serve)
     serve.add_argument("--migrate", action="store_true", help="apply database migrations first")
+    public = sub.add_parser("public", help="run a read-only public edge (/live, video relay), fed through Redis")
+    public.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    public.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    public.add_argument("--upstream", default=None, help="exam server URL to relay video from (optional)")
     sub.add_parser("migrate", help="apply database migrations").add_argument("--config", type=Path)
     imp = sub.add_parser("import", help="import an exam folder (ujian.toml, soal.*, peserta.*, gambar/)")
     imp.add_argument("folder", type=Path)
@@ -161,6 +165,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     web.run_app(app, host=config.host, port=config.port, print=_listening, access_log=None)
+    return 0
+
+
+def cmd_public(args: argparse.Namespace) -> int:
+    """The public edge holds no secrets and no database: live updates come through Redis only."""
+    from server.config import data_dir_from_env
+    from stream.live.settings import LiveSettings
+    from stream.public import PublicSettings, run_public
+    from stream.video.service import VideoSettings
+
+    live = LiveSettings.from_env(role="edge")
+    if not live.redis_url:
+        print("Ditolak / Rejected: UJIAN_REDIS_URL wajib untuk edge publik / is required for a public edge",
+              file=sys.stderr)
+        return 2
+    video = (VideoSettings(sources=(), archive_dir=data_dir_from_env() / "video-relay", upstream=args.upstream)
+             if args.upstream else None)
+    print(f"Ujian Terbuka public edge\n  Live: http://{args.host}:{args.port}/live", flush=True)
+    run_public(PublicSettings(live, video), host=args.host, port=args.port)
     return 0
 
 
@@ -280,6 +303,7 @@ def cmd_witness(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
+    "public": cmd_public,
     "demo": cmd_demo,
     "serve": cmd_serve,
     "migrate": cmd_migrate,

@@ -162,3 +162,9 @@ def validate(config: Config) -> None:
         )
     if problems:
         raise ProblemsError(problems)
+
+
+def data_dir_from_env(env: Mapping[str, str] | None = None) -> Path:
+    """The data folder without loading (and validating) the whole config: for processes with no secrets."""
+    env = os.environ if env is None else env
+    return Path(env.get("UJIAN_DATA_DIR") or Config().data_dir)

@@ -49,7 +49,7 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 30.0, health: str = "/healthz") -> None:
         out = self.log.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server.cli", *self.args, "--port", str(self.port)],
@@ -65,7 +65,7 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 raise AssertionError(f"server exited early:\n{self.log.read_text()}")
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                with urllib.request.urlopen(self.url + health, timeout=1) as response:
                     if response.status == 200:
                         return
             except OSError:

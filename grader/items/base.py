@@ -7,12 +7,14 @@ import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import ClassVar, TypeVar
 
 from grader.canonical import JsonValue
 from grader.exact import MILLI, round_half_up
-from grader.model import ItemSpec, ParamValue
+from grader.files import Files
+from grader.model import ItemSpec, ParamValue, RubricLineResult
 from grader.problems import Problem, ProblemsError
 
 ITEM_FIELDS = frozenset({"code", "section", "kind", "points", "options", "key", "params"})
@@ -24,10 +26,25 @@ MAX_OPTION_CHARS = 16
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+@dataclass(frozen=True, slots=True)
+class ItemOutcome:
+    """Everything grading one response produces (what ``ItemResult`` carries besides code and section)."""
+
+    score_milli: int
+    answered: bool
+    lines: tuple[RubricLineResult, ...] = ()
+    detail: tuple[tuple[str, str], ...] = ()
+
+
+UNANSWERED = ItemOutcome(0, False)
+
+
 class ItemRule(ABC):
     """How one kind of item is validated and scored. Instances are stateless singletons."""
 
     kind: ClassVar[str]
+    uses_files: ClassVar[bool] = False
+    """True for practical file tasks, whose response names an uploaded file (graded from its bytes)."""
 
     @abstractmethod
     def parse(self, raw: Mapping[str, object]) -> ItemSpec:
@@ -54,9 +71,23 @@ class ItemRule(ABC):
         return value is not None and self.check_response(item, value) is None
 
     def score_milli(self, item: ItemSpec, value: object) -> int:
-        """Deterministic score in [0, max]; unanswered or malformed values score 0, never raise."""
+        """Deterministic score in [0, max]; unanswered or malformed values score 0, never raise.
+
+        File kinds score 0 here (no file bytes are given); grade them with ``outcome(..., files)``.
+        """
+        return self.outcome(item, value).score_milli
+
+    def outcome(self, item: ItemSpec, value: object, files: Files | None = None) -> ItemOutcome:
+        """Score plus explanation (rubric lines, measurements). ``files`` is only used by file kinds."""
         if not self.answered(item, value):
-            return 0
+            return UNANSWERED
+        return ItemOutcome(self._earned_milli(item, value), True, (), self.detail(item, value))
+
+    def detail(self, item: ItemSpec, value: object) -> tuple[tuple[str, str], ...]:
+        """Measurements to show next to the score (sorted by name); none for most kinds."""
+        return ()
+
+    def _earned_milli(self, item: ItemSpec, value: object) -> int:
         earned = self._score(item, value)
         earned = min(max(earned, Fraction(0)), Fraction(1))
         return round_half_up(earned * self.max_milli(item))

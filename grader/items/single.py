@@ -21,7 +21,7 @@ from grader.items.base import (
     show_options,
     wrong_type_problem,
 )
-from grader.model import ItemSpec
+from grader.model import ItemSpec, ParamValue
 from grader.problems import Problem
 
 
@@ -70,6 +70,25 @@ def check_one_option(item: ItemSpec, value: object) -> Problem | None:
     return None
 
 
+ALSO_ACCEPT = "also_accept"
+"""Optional parameter set by a key correction: further right options, space-separated (e.g. ``"B D"``)."""
+
+
+def _parse_also_accept(
+    also: object, options: tuple[str, ...] | None, key: str | None, p: Collector
+) -> tuple[tuple[str, ParamValue], ...]:
+    ids = also.split() if isinstance(also, str) else []
+    if not ids or options is None or any(i not in options or i == key for i in ids) or len(set(ids)) != len(ids):
+        p.add(
+            "params.invalid_value",
+            f"also_accept {show(also)} harus berisi opsi lain selain kunci, dipisah spasi, mis. 'B D'",
+            f"also_accept {show(also)} must list other options than the key, space-separated, e.g. 'B D'",
+            "params",
+        )
+        return ()
+    return ((ALSO_ACCEPT, " ".join(sorted(ids))),)
+
+
 @register
 class SingleRule(ItemRule):
     kind = "single"
@@ -79,8 +98,13 @@ class SingleRule(ItemRule):
         code, section = parse_identity(raw, p)
         points = parse_points(raw, p)
         options = parse_options(raw, p)
-        params = parse_no_params(raw, p)
+        raw_params = raw.get("params")
+        corrected = isinstance(raw_params, dict) and set(raw_params) == {ALSO_ACCEPT}
+        params = () if corrected else parse_no_params(raw, p)
         key = parse_one_option_key(raw, options, p)
+        if corrected:
+            assert isinstance(raw_params, dict)
+            params = _parse_also_accept(raw_params[ALSO_ACCEPT], options, key, p)
         if p.problems or code is None or section is None or points is None or options is None or key is None:
             raise p.error()
         return ItemSpec(code, section, self.kind, points, options, key, params)
@@ -92,7 +116,10 @@ class SingleRule(ItemRule):
         return check_one_option(item, value)
 
     def _score(self, item: ItemSpec, value: object) -> Fraction:
-        return Fraction(1) if value == item.key else Fraction(0)
+        if value == item.key:
+            return Fraction(1)
+        also = item.param(ALSO_ACCEPT)
+        return Fraction(1) if isinstance(also, str) and value in also.split() else Fraction(0)
 
     def raw_key(self, item: ItemSpec) -> JsonValue:
         assert isinstance(item.key, str)

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from server import keys
 from server.errors import UNAUTHORIZED, ApiError
+from server.live import BRIDGE
 from server.http.common import client_key, html, json_body, lang_of, rate_limited, set_cookie, text_field
 from web.render import strings
 
@@ -25,6 +26,9 @@ async def _candidate(request: web.Request) -> int:
     candidate_id = await request.app[keys.EXAMS].whoami(token=token) if token else None
     if candidate_id is None:
         raise UNAUTHORIZED
+    bridge = request.app.get(BRIDGE)
+    if bridge is not None:
+        await bridge.seen(candidate_id)  # the committee monitor's online/last-seen
     return candidate_id
 
 
@@ -97,12 +101,17 @@ async def logout(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def _with_receipt(request: web.Request, candidate_id: int, state: dict[str, Any]) -> dict[str, Any]:
+    """After submit the state carries the candidate's receipt (null before; see docs/transparency.md)."""
+    state["receipt"] = await request.app[keys.TRANSPARENCY].receipt(candidate_id=candidate_id)
+    return state
+
+
 @routes.get("/ujian/api/attempt")
 async def attempt(request: web.Request) -> web.StreamResponse:
     candidate_id = await _candidate(request)
-    return web.json_response(
-        await request.app[keys.EXAMS].state(candidate_id=candidate_id, lang=lang_of(request))
-    )
+    state = await request.app[keys.EXAMS].state(candidate_id=candidate_id, lang=lang_of(request))
+    return web.json_response(await _with_receipt(request, candidate_id, state))
 
 
 @routes.post("/ujian/api/start")
@@ -144,9 +153,8 @@ async def submit(request: web.Request) -> web.StreamResponse:
             field="confirm",
         )
     await request.app[keys.EXAMS].submit(candidate_id=candidate_id)
-    return web.json_response(
-        await request.app[keys.EXAMS].state(candidate_id=candidate_id, lang=lang_of(request))
-    )
+    state = await request.app[keys.EXAMS].state(candidate_id=candidate_id, lang=lang_of(request))
+    return web.json_response(await _with_receipt(request, candidate_id, state))
 
 
 @routes.get("/ujian/api/ping")

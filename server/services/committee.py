@@ -24,6 +24,7 @@ from server.events import (
 )
 from server.services.context import ServiceContext, Tx
 from server.services.exam import ExamService, set_timer, timer_of
+from server.transparency import actions as transparency
 
 ROLES = ("admin", "proctor", "auditor", "witness")
 ACTING_ROLES = ("admin", "proctor")
@@ -62,6 +63,13 @@ class CommitteeService:
     def __init__(self, ctx: ServiceContext, exams: ExamService) -> None:
         self.ctx = ctx
         self.exams = exams
+        # Logins the database has confirmed (token hash → expiry): lets synchronous hooks, such as the
+        # live monitor's Socket.IO connect, check a committee cookie without a query.
+        self._confirmed: dict[str, int] = {}
+
+    def known_login(self, token_hash: str, *, now_ms: int) -> bool:
+        expires = self._confirmed.get(token_hash)
+        return expires is not None and expires > now_ms
 
     # -- accounts ----------------------------------------------------------------------------------
 
@@ -131,9 +139,13 @@ class CommitteeService:
                 s, token_hash=security.token_hash(token), kind="committee", now_ms=self.ctx.clock.now_ms()
             )
             if row is None:
+                self._confirmed.pop(security.token_hash(token), None)
                 return None
             user = await qa.user_by_id(s, user_id=row.subject_id)
-            return Member(user.id, user.username, user.role) if user is not None else None
+            if user is None:
+                return None
+            self._confirmed[row.token_hash] = row.expires_at_ms
+            return Member(user.id, user.username, user.role)
 
     async def logout(self, *, token: str) -> None:
         async def unit(tx: Tx) -> Any:
@@ -141,6 +153,7 @@ class CommitteeService:
             if row is None:
                 return
             await qa.revoke(tx.s, token_hash=row.token_hash)
+            self._confirmed.pop(row.token_hash, None)
             user = await qa.user_by_id(tx.s, user_id=row.subject_id)
             if user is not None:
                 await tx.record(LoggedOut(who=user.username, role=user.role))
@@ -163,6 +176,13 @@ class CommitteeService:
             session = await self._session(tx, code)
             if session.status != "planned":
                 raise conflict("session.state", "Sesi sudah pernah dibuka", "The session was already opened")
+            exam = await qe.exam_by_id(tx.s, exam_id=session.exam_id)
+            if exam is not None and exam.key_revealed:
+                raise conflict(
+                    "session.key_revealed",
+                    "Kunci jawaban sudah dibuka; sesi baru tidak dapat dimulai",
+                    "The answer key has been revealed; no session can open any more",
+                )
             session.status = "open"
             session.token = security.session_token()
             session.opened_at_ms = tx.now_ms
@@ -239,6 +259,8 @@ class CommitteeService:
             session.status = "closed"
             session.closed_at_ms = tx.now_ms
             await tx.record(SessionClosed(by=who.username, reason=why, session=code, absent=absent))
+            # The last session closing opens the sealed key (logged with the salt that opens the commitment).
+            await transparency.reveal_if_all_closed(tx, exam, by=who.username)
 
         return await self.ctx.write(unit)
 

@@ -135,7 +135,7 @@ def public_row(row: SeatRow, *, key: str, rank: int | None, fields: Iterable[str
     out["deadline"] = row.deadline_ms if running else None
     out["paused_left"] = row.remaining_ms_at_pause if running else None
     submitted = row.status == "submitted"
-    out["sections"] = {code: score for code, score in row.sections} if submitted else None
+    out["sections"] = dict(row.sections) if submitted else None
     out["score"] = row.total_milli if submitted else None
     out["passed"] = row.passed if submitted else None
     out["submitted_at"] = row.submitted_at_ms if submitted else None

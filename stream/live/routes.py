@@ -193,10 +193,20 @@ async def _page_board(request: web.Request) -> web.Response:
     await live.hub.index()
     return _page(request, "live/board.html", snap=snap, session=snap["session"], formation=snap["f"],
                  rows=[view_row(r, snap["session"], lang=lang, now_ms=now) for r in snap["rows"]],
-                 venue=venue, now_ms=now, others=_others(live, snap),
+                 venue=venue, now_ms=now, others=_others(live, snap), cameras=_cameras(request.app),
                  boot={"snapshot": snap, "now": now, "lang": lang, "venue": venue,
                        "path": live.settings.socketio_path,
                        "strings": strings(lang, ("live.",))})
+
+
+def _cameras(app: web.Application) -> list[JsonObj]:
+    """The venue cameras, when this app also serves video (stream.video's runtime is on the app)."""
+    service = app.get(keys.VIDEO)
+    try:
+        return list(service.cameras()) if service is not None else []
+    except Exception:  # the video runtime is another team's; a hiccup there must not break the board
+        log.exception("could not list cameras for the board")
+        return []
 
 
 def _others(live: Live, snap: JsonObj) -> list[JsonObj]:

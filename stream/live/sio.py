@@ -110,7 +110,7 @@ class _Conn:
     def __init__(self, owner: LiveSocketServer, handler: Callable[[Any], Awaitable[None]], server: Any) -> None:
         self.owner = owner
         self.handler = handler
-        self.sock: AsyncSocket = handler.__self__  # type: ignore[attr-defined]
+        self.sock: AsyncSocket = handler.__self__  # type: ignore[attr-defined]  # Engine.IO passes a bound method
         self.eio_sid: str = self.sock.sid
         self.transport: asyncio.Transport | None = None
         self.ws: web.WebSocketResponse | None = None
@@ -120,7 +120,7 @@ class _Conn:
         ws = web.WebSocketResponse(max_msg_size=self.owner.max_message_bytes, compress=False, autoping=True)
         await ws.prepare(request)
         self.ws = ws
-        self.transport = request.transport  # type: ignore[assignment]
+        self.transport = request.transport
         self.owner._conns[self.eio_sid] = self
         try:
             await self.handler(self)
@@ -160,7 +160,7 @@ class _Conn:
         return True
 
 
-class _JitterSocket(AsyncSocket):
+class _JitterSocket(AsyncSocket):  # type: ignore[misc]
     """Spreads the first ping of each client over the interval, so a connect storm does not become a
     ping storm every interval after it (the clients' pongs keep the phases apart from then on)."""
 
@@ -239,6 +239,7 @@ class LiveSocketServer:
         self.stats = FanoutStats()
         self._conns: dict[str, _Conn] = {}
         self._emit_handlers: list[EmitHandler] = []
+        self._background: set[asyncio.Future[Any]] = set()
         manager: _LocalManager | _RedisManager
         if redis_url:
             manager = _RedisManager(redis_url, channel=channel,
@@ -393,7 +394,9 @@ class LiveSocketServer:
             return False
         if sock.queue.qsize() >= self.max_queued_packets:
             self.stats.dropped += 1
-            asyncio.ensure_future(self._sio.eio.disconnect(eio_sid))
+            task = asyncio.ensure_future(self._sio.eio.disconnect(eio_sid))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
             return False
         sock.queue.put_nowait(enc.packet)
         return True

@@ -76,7 +76,7 @@ class RedisStore:
 
     async def get(self, fid: str) -> bytes | None:
         value = await self._redis.get(self._snap(fid))
-        return bytes(value) if value is not None else None
+        return value if isinstance(value, bytes) else None
 
     async def versions(self, fids: Sequence[str]) -> list[str | None]:
         if not fids:
@@ -86,7 +86,7 @@ class RedisStore:
 
     async def get_index(self) -> bytes | None:
         value = await self._redis.get(f"{self.prefix}index")
-        return bytes(value) if value is not None else None
+        return value if isinstance(value, bytes) else None
 
     async def close(self) -> None:
         await self._redis.aclose()

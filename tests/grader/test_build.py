@@ -27,8 +27,11 @@ def codes(found: list[Problem]) -> list[str]:
     return [p.code for p in found]
 
 
-def test_registry_knows_the_four_kinds() -> None:
-    assert kinds() == ("multi", "single", "tkp", "truefalse")
+def test_registry_knows_every_kind() -> None:
+    assert kinds() == (
+        "document", "matching", "multi", "numeric", "ordering", "short_text", "single", "spreadsheet",
+        "tkp", "truefalse", "typing", "void",
+    )
     assert {rule_for(kind).kind for kind in kinds()} == set(kinds())
 
 

@@ -78,12 +78,13 @@ def db_kind(request: pytest.FixtureRequest) -> str:
 
 
 async def start_harness(
-    tmp_path: Path, db_kind: str, folder: ExamFolder, *, open_session: bool = True
+    tmp_path: Path, db_kind: str, folder: ExamFolder, *, open_session: bool = True, **config: Any
 ) -> AsyncIterator[Harness]:
     async with fresh_database(db_kind, tmp_path, POSTGRES_URL) as url:
         clock = FakeClock()
-        config = load_config(env={}, demo=True, database_url=url, secret_key=DEMO_SECRET)
-        app = create_app(config, clock=clock, workers=False)
+        settings = load_config(env={}, demo=True, database_url=url, secret_key=DEMO_SECRET,
+                               data_dir=tmp_path / "data", **config)
+        app = create_app(settings, clock=clock, workers=False)
         server = TestServer(app)
         await server.start_server()
         clients: list[TestClient] = []

@@ -3,7 +3,7 @@
 // server acknowledged it, so the candidate can keep answering through a network cut.
 
 import {
-  ApiError, api, el, errorMessage, formatClock, formatNumber, makeT, readBoot, scoreField, setText,
+  ApiError, api, el, errorMessage, formatClock, formatNumber, makeT, milliToDecimal, readBoot, scoreField, setText,
   showMessage, withLang, wireLoginForm,
 } from "./common.js";
 import { Journal, journalKey } from "./journal.js";
@@ -393,7 +393,7 @@ class ExamApp {
       ];
     } else {
       this.optionButtons = (item.options || []).map((opt, i) =>
-        this.optionButton({ key: LETTERS[i], value: opt.id, text: opt.text, image: opt.image, multi: item.kind === "multi" }));
+        this.optionButton({ key: opt.label || LETTERS[i], value: opt.id, text: opt.text, image: opt.image, multi: item.kind === "multi" }));
     }
     box.append(...this.optionButtons);
     this.refreshAnswerUI();
@@ -617,8 +617,13 @@ class ExamApp {
     const timer = $("timer");
     if (timer.dataset.warn !== String(warn)) timer.dataset.warn = String(warn);
     if (warn && !this.warned && this.mode === "working" && left > 0) {
+      // Announce once, then leave the red clock to say it (a permanent banner would only distract).
       this.warned = true;
       $("time-warning").hidden = false;
+      clearTimeout(this.warnTimer);
+      this.warnTimer = setTimeout(() => {
+        $("time-warning").hidden = true;
+      }, 30000);
     } else if (!warn && this.warned) {
       this.warned = false;
       $("time-warning").hidden = true;
@@ -665,8 +670,9 @@ class ExamApp {
     this.remaining = this.remainingNow();
     if (this.mode !== "paused") {
       this.mode = "paused";
-      this.showOverlay("paused", "⏸", this.t("exam.paused_title"), this.t("exam.paused_body"));
+      this.showOverlay("paused", this.t("exam.paused_title"), this.t("exam.paused_body"));
     }
+    this.tick();
     this.pollPause();
   }
 
@@ -698,10 +704,9 @@ class ExamApp {
     this.refreshAnswerUI();
   }
 
-  showOverlay(kind, icon, title, body) {
+  showOverlay(kind, title, body) {
     const overlay = $("overlay");
     overlay.dataset.kind = kind;
-    setText($("overlay-icon"), icon);
     setText($("overlay-title"), title);
     setText($("overlay-body"), body);
     setText($("overlay-time"), "");
@@ -723,7 +728,7 @@ class ExamApp {
     if (this.mode === "timeup" || this.mode === "result") return;
     this.mode = "timeup";
     clearTimeout(this.pingTimer);
-    this.showOverlay("timeup", "⏰", this.t("exam.time_up"), this.t("exam.time_up_body"));
+    this.showOverlay("timeup", this.t("exam.time_up"), this.t("exam.time_up_body"));
     this.ended({ settleFirst: true });
   }
 
@@ -734,7 +739,7 @@ class ExamApp {
     clearTimeout(this.pauseTimer);
     if (this.mode !== "timeup") {
       this.mode = "timeup";
-      this.showOverlay("timeup", "⏰", this.t("exam.time_up"), this.t("exam.time_up_body"));
+      this.showOverlay("timeup", this.t("exam.time_up"), this.t("exam.time_up_body"));
     }
     this.endingPromise = (async () => {
       if (settleFirst && this.journal) {
@@ -773,7 +778,7 @@ class ExamApp {
     const unanswered = this.items.length - answered;
     const unsure = states.filter((s) => s === "unsure").length;
     const count = this.journal.count;
-    stats.replaceChildren(
+    stats.replaceChildren(...[
       el("li", { class: "finish-stats__answered", id: "finish-answered" },
         this.t("exam.finish_answered", { count: answered, total: this.items.length })),
       el("li", { class: `finish-stats__unanswered${unanswered ? " is-warn" : ""}`, id: "finish-unanswered",
@@ -782,7 +787,7 @@ class ExamApp {
         dataset: { count: String(unsure) } }, this.t("exam.finish_unsure", { count: unsure })),
       count > 0 ? el("li", { class: "finish-stats__unsent is-warn", id: "finish-unsent" },
         this.t("exam.finish_unsent", { count })) : null,
-    );
+    ].filter(Boolean));
     showMessage($("finish-error"), "");
     $("dlg-finish").showModal();
     $("btn-finish-cancel").focus();
@@ -857,22 +862,29 @@ class ExamApp {
   }
 
   renderResult(result) {
-    const n = (v) => formatNumber(v, this.lang);
+    // Scores arrive as integer milli-points (unit "milli") or as points (decimal strings or integers).
+    const milli = result.unit === "milli";
+    const n = (v) => formatNumber(milli && Number.isInteger(v) ? milliToDecimal(v) : v, this.lang);
     const verdict = (passed) => el("span", { class: `verdict verdict--${passed ? "pass" : "fail"}` },
       el("span", { "aria-hidden": "true", text: passed ? "✔ " : "✘ " }), this.t(passed ? "exam.passed" : "exam.failed"));
+    // data-label lets the phone layout show each number with its column name.
+    const label = {
+      score: this.t("exam.result_score"), max: this.t("exam.result_max"),
+      pass: this.t("exam.result_pass_min"), status: this.t("exam.result_status"),
+    };
     const rows = (result.sections || []).map((s) => el("tr", { dataset: { section: s.code, passed: String(Boolean(s.passed)) } },
       el("th", { scope: "row" }, s.title || this.sectionTitles[s.code] || s.code),
-      el("td", { class: "num score" }, n(scoreField(s, "score"))),
-      el("td", { class: "num" }, n(scoreField(s, "max"))),
-      el("td", { class: "num" }, n(scoreField(s, "pass_min"))),
-      el("td", {}, verdict(Boolean(s.passed)))));
+      el("td", { class: "num score", "data-label": label.score }, n(scoreField(s, "score"))),
+      el("td", { class: "num", "data-label": label.max }, n(scoreField(s, "max"))),
+      el("td", { class: "num", "data-label": label.pass }, n(scoreField(s, "pass_min"))),
+      el("td", { "data-label": label.status }, verdict(Boolean(s.passed)))));
     $("result-body").replaceChildren(...rows);
     $("result-foot").replaceChildren(el("tr", { class: "total", id: "result-total-row" },
       el("th", { scope: "row" }, this.t("exam.result_total")),
-      el("td", { class: "num score", id: "result-total" }, n(scoreField(result, "total"))),
-      el("td", { class: "num" }, n(scoreField(result, "max_total"))),
-      el("td", { class: "num" }, n(scoreField(result, "pass_total_min"))),
-      el("td", {}, verdict(Boolean(result.passed)))));
+      el("td", { class: "num score", id: "result-total", "data-label": label.score }, n(scoreField(result, "total"))),
+      el("td", { class: "num", "data-label": label.max }, n(scoreField(result, "max_total"))),
+      el("td", { class: "num", "data-label": label.pass }, n(scoreField(result, "pass_total_min"))),
+      el("td", { "data-label": label.status }, verdict(Boolean(result.passed)))));
     const overall = $("result-overall");
     overall.dataset.passed = String(Boolean(result.passed));
     overall.replaceChildren(`${this.t("exam.result_overall")}: `,

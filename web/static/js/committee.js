@@ -2,11 +2,12 @@
 // Rows are updated in place so focus, selection and scroll survive the refresh.
 
 import {
-  ApiError, api, el, errorMessage, formatClock, formatNumber, makeT, readBoot, scoreField, setText,
+  ApiError, api, el, errorMessage, formatClock, formatNumber, makeT, milliToDecimal, readBoot, scoreField, setText,
   showMessage, withLang, wireLoginForm,
 } from "./common.js";
 
 const REFRESH_MS = 3000;
+const ONLINE_WINDOW_MS = 30000;
 const ACTION_ROLES = new Set(["admin", "proctor"]);
 const $ = (id) => document.getElementById(id);
 
@@ -87,7 +88,8 @@ class Console {
     clearTimeout(this.timer);
     try {
       const data = await api(this.url("/overview"), { timeoutMs: 8000 });
-      this.data = { sessions: data.sessions || [], candidates: data.candidates || [] };
+      this.data = { sessions: data.sessions || [], candidates: data.candidates || [],
+        serverTime: Number.isFinite(data.server_time_ms) ? data.server_time_ms : null };
       this.fetchedAt = performance.now();
       showMessage($("refresh-error"), "");
       const time = new Date().toLocaleTimeString(this.lang === "id" ? "id-ID" : "en-GB");
@@ -172,9 +174,8 @@ class Console {
       (c) => el("tr", { dataset: { number: c.number } },
         el("th", { scope: "row", class: "cell-number" }),
         el("td", { class: "cell-name" }),
-        el("td", {}),
-        el("td", {}),
-        el("td", {}),
+        el("td", { class: "cell-formation" }, el("span", { class: "cell-village" }), el("span", { class: "cell-position" })),
+        el("td", { class: "col-session" }),
         el("td", {}, el("span", { class: "badge" })),
         el("td", { class: "num" }),
         el("td", { class: "num cell-remaining" }),
@@ -182,6 +183,8 @@ class Console {
         el("td", {}, el("span", { class: "presence" })),
         el("td", { class: "cell-actions", hidden: !this.canAct }, el("div", { class: "actions" }))),
       (row, c) => this.updateCandidateRow(row, c));
+    // With a single session the column says nothing; give its width to the action buttons.
+    $("candidates-table").classList.toggle("one-session", new Set(all.map((c) => c.session)).size <= 1);
     const empty = $("candidates-empty");
     if (list.length === 0) {
       setText(empty, all.length === 0 ? this.t("panitia.empty") : this.t("panitia.no_match"));
@@ -189,7 +192,7 @@ class Console {
     } else {
       empty.hidden = true;
     }
-    const by = (status) => all.filter((c) => c.status === status).length;
+    const by = (status) => all.filter((c) => this.statusOf(c) === status).length;
     setText($("summary"), this.t("panitia.summary", {
       total: all.length, not_started: by("not_started"), working: by("working"), paused: by("paused"),
       submitted: by("submitted"),
@@ -200,32 +203,42 @@ class Console {
     const cells = row.children;
     setText(cells[0], c.number);
     setText(cells[1], c.name);
-    setText(cells[2], c.village);
-    setText(cells[3], c.position);
-    setText(cells[4], c.session ?? "");
-    const badge = cells[5].firstChild;
-    badge.dataset.status = c.status;
-    setText(badge, this.t(`panitia.cand_status.${c.status}`));
-    row.dataset.status = c.status;
+    setText(cells[2].children[0], c.village);
+    setText(cells[2].children[1], c.position);
+    setText(cells[3], c.session ?? "");
+    const badge = cells[4].firstChild;
+    const status = this.statusOf(c);
+    badge.dataset.status = status;
+    setText(badge, this.t(`panitia.cand_status.${status}`));
+    row.dataset.status = status;
     const total = c.total ?? c.item_count;
-    setText(cells[6], `${formatNumber(c.answered ?? 0, this.lang)}${total !== undefined ? ` / ${formatNumber(total, this.lang)}` : ""}`);
+    setText(cells[5], `${formatNumber(c.answered ?? 0, this.lang)}${total !== undefined ? ` / ${formatNumber(total, this.lang)}` : ""}`);
     row.dataset.remaining = c.remaining_ms ?? "";
-    setText(cells[7], this.remainingText(c));
-    const score = typeof c.score === "object" && c.score !== null ? scoreField(c.score, "total") : scoreField(c, "score");
-    setText(cells[8], score === null ? "—" : formatNumber(score, this.lang));
-    const presence = cells[9].firstChild;
+    setText(cells[6], this.remainingText(c));
+    // The overview's "total" is the item count; the score is total_milli (or a plain "score").
+    const score = Number.isInteger(c.total_milli) ? milliToDecimal(c.total_milli) : scoreField(c, "score");
+    const verdict = c.passed === true ? " ✔" : c.passed === false ? " ✘" : "";
+    setText(cells[7], score === null ? "—" : formatNumber(score, this.lang) + verdict);
+    if (c.passed !== null && c.passed !== undefined) cells[7].dataset.passed = String(c.passed);
+    const presence = cells[8].firstChild;
     const online = this.online(c);
     presence.dataset.online = online === null ? "unknown" : String(online);
     setText(presence, this.presenceText(c, online));
     if (this.canAct) {
-      this.syncButtons(cells[10].firstChild, CANDIDATE_ACTIONS[c.status] ?? ["extend", "reset_login", "finish"],
+      this.syncButtons(cells[9].firstChild, CANDIDATE_ACTIONS[status] ?? ["extend", "reset_login", "finish"],
         (action) => ({ scope: "candidate", action, target: c.number }));
     }
   }
 
+  /** The overview reports a working attempt in a paused session as status "working" + paused: true. */
+  statusOf(c) {
+    return c.status === "working" && c.paused ? "paused" : c.status;
+  }
+
   remainingText(c, elapsed = 0) {
-    if (!Number.isFinite(c.remaining_ms) || c.status === "submitted" || c.status === "not_started") return "—";
-    const ms = c.status === "working" ? c.remaining_ms - elapsed : c.remaining_ms;
+    const status = this.statusOf(c);
+    if (!Number.isFinite(c.remaining_ms) || status === "submitted" || status === "not_started") return "—";
+    const ms = status === "working" ? c.remaining_ms - elapsed : c.remaining_ms;
     return formatClock(ms);
   }
 
@@ -234,26 +247,32 @@ class Console {
     const elapsed = performance.now() - this.fetchedAt;
     for (const c of this.data.candidates) {
       const row = this.candidateRows.get(c.number);
-      if (row) setText(row.children[7], this.remainingText(c, elapsed));
+      if (row) setText(row.children[6], this.remainingText(c, elapsed));
     }
   }
 
+  /** Milliseconds since the candidate's browser last reached the server, or null if never. */
+  seenAgo(c) {
+    const now = Number.isFinite(c.server_time_ms) ? c.server_time_ms : this.data.serverTime;
+    if (!Number.isFinite(c.last_seen_ms) || !Number.isFinite(now)) return null;
+    return Math.max(0, now - c.last_seen_ms);
+  }
+
+  /** true/false when known; the exam page pings every 10 s, so 30 s of silence means offline. */
   online(c) {
     if (typeof c.online === "boolean") return c.online;
-    return null;
+    const ago = this.seenAgo(c);
+    if (ago === null) return null;
+    return ago <= ONLINE_WINDOW_MS;
   }
 
   presenceText(c, online) {
-    const seenMs = c.last_seen_ago_ms ?? (Number.isFinite(c.last_seen_ms) && Number.isFinite(c.server_time_ms)
-      ? c.server_time_ms - c.last_seen_ms : null);
+    const ago = this.seenAgo(c);
+    if (ago === null && online === null) return c.logged_in === false ? this.t("panitia.never_seen") : "—";
     const parts = [];
     if (online !== null) parts.push(this.t(online ? "panitia.online" : "panitia.offline"));
-    if (seenMs !== null && seenMs !== undefined && online !== true) {
-      parts.push(this.t("panitia.seen_ago", { ago: this.ago(seenMs) }));
-    } else if (online === null && c.last_seen_ms === null) {
-      parts.push(this.t("panitia.never_seen"));
-    }
-    return parts.join(" · ") || "—";
+    if (ago !== null && online !== true) parts.push(this.t("panitia.seen_ago", { ago: this.ago(ago) }));
+    return parts.join(" · ");
   }
 
   ago(ms) {
@@ -273,8 +292,10 @@ class Console {
         type: "button",
         class: `btn btn--small btn--action${action === "finish" || action === "close" ? " btn--danger" : ""}`,
         dataset: { action, scope: d.scope, target: d.target },
+        title: this.t(`panitia.action.${action}`),
+        "aria-label": `${this.t(`panitia.action.${action}`)} — ${d.target}`,
         on: { click: () => this.openDialog(d) },
-      }, this.t(`panitia.action.${action}`));
+      }, this.t(`panitia.button.${action}`));
     }));
   }
 
