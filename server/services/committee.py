@@ -46,6 +46,15 @@ class Member:
             raise FORBIDDEN
 
 
+def _first_camera(cameras: tuple[Any, ...]) -> str | None:
+    """The id of the room camera, for replay links (None without video)."""
+    if not cameras:
+        return None
+    from stream.video.sources import parse_sources
+
+    return parse_sources([dict(c) for c in cameras])[0].id
+
+
 def _reason(reason: object) -> str:
     if not isinstance(reason, str) or not reason.strip():
         raise bad_request("reason.required", "Alasan wajib diisi", "A reason is required", field="reason")
@@ -66,6 +75,7 @@ class CommitteeService:
         # Logins the database has confirmed (token hash → expiry): lets synchronous hooks, such as the
         # live monitor's Socket.IO connect, check a committee cookie without a query.
         self._confirmed: dict[str, int] = {}
+        self._camera = _first_camera(ctx.config.cameras)
 
     def known_login(self, token_hash: str, *, now_ms: int) -> bool:
         expires = self._confirmed.get(token_hash)
@@ -376,6 +386,10 @@ class CommitteeService:
                     "passed": a.passed,
                     "logged_in": c.device_hash is not None,
                     "last_seen_ms": c.last_seen_ms,
+                    "submitted_at_ms": a.submitted_at_ms,
+                    # Jump from the score event to the venue video at that moment.
+                    "replay_url": f"/video/replay?camera={self._camera}&t={a.submitted_at_ms}"
+                    if self._camera and a.submitted_at_ms else None,
                 }
                 for c, a in rows
             ],

@@ -55,3 +55,20 @@ async def _wait_for_segments(server: TestServer, *, minimum: int) -> list[dict]:
             return segments
         await asyncio.sleep(0.1)
     raise AssertionError("no video segments were logged within 30 s")
+
+
+async def test_the_committee_can_jump_from_a_score_to_the_video(tmp_path: Path) -> None:
+    from tests.server.builders import ExamFolder
+    from tests.server.conftest import start_harness
+
+    async for harness in start_harness(tmp_path, "sqlite", ExamFolder(), cameras=(CAMERA,)):
+        candidate = await harness.candidate(0)
+        await candidate.post("/ujian/api/submit", json={"confirm": True})
+        admin = await harness.committee()
+        overview = await (await admin.get("/panitia/api/overview")).json()
+        rows = {c["number"]: c for c in overview["candidates"]}
+        mine = rows[harness.card(0).number]
+        assert mine["replay_url"] == f"/video/replay?camera=lab-1&t={mine['submitted_at_ms']}"
+        assert rows[harness.card(1).number]["replay_url"] is None
+        page = await admin.get(mine["replay_url"])
+        assert page.status == 200

@@ -218,8 +218,14 @@ class Console {
     // The overview's "total" is the item count; the score is total_milli (or a plain "score").
     const score = Number.isInteger(c.total_milli) ? milliToDecimal(c.total_milli) : scoreField(c, "score");
     const verdict = c.passed === true ? " ✔" : c.passed === false ? " ✘" : "";
-    setText(cells[7], score === null ? "—" : formatNumber(score, this.lang) + verdict);
+    const scoreText = score === null ? "—" : formatNumber(score, this.lang) + verdict;
+    if (cells[7].firstChild?.nodeValue !== scoreText) cells[7].replaceChildren(scoreText);
     if (c.passed !== null && c.passed !== undefined) cells[7].dataset.passed = String(c.passed);
+    if (c.replay_url && !cells[7].querySelector(".replay-link")) {
+      // The moment the score arrived, on the venue video.
+      cells[7].append(" ", el("a", { class: "replay-link", href: c.replay_url, target: "_blank",
+        rel: "noopener", title: this.t("panitia.replay"), "aria-label": this.t("panitia.replay") }, "▶"));
+    }
     const presence = cells[8].firstChild;
     const online = this.online(c);
     presence.dataset.online = online === null ? "unknown" : String(online);
