@@ -59,7 +59,7 @@ SERVER_CPU, CLIENT_CPU = 0, 1
 PROCTOR = ("pengawas", "pengawas-bench-" + secrets.token_hex(4))
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-REQUEST_TIMEOUT_S = 30.0
+REQUEST_TIMEOUT_S = 15.0  # the browser's api() timeout (web/static/js/common.js)
 MAX_TRIES = 10  # a person clicks "Masuk"/"Mulai" again, but not forever
 
 
@@ -117,6 +117,18 @@ def core_busy() -> dict[int, tuple[int, int]]:
 def busy_percent(before: dict[int, tuple[int, int]], after: dict[int, tuple[int, int]]) -> dict[int, float]:
     return {cpu: 100.0 * (after[cpu][0] - before[cpu][0]) / max(1, after[cpu][1] - before[cpu][1])
             for cpu in after if cpu in before}
+
+
+def code_revision() -> str:
+    """The commit measured, and whether server/ had uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "server"], cwd=ROOT, capture_output=True,
+                               text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + (" + uncommitted changes in server/" if dirty else "")
 
 
 def load_average() -> str:
@@ -274,7 +286,7 @@ class Profiler:
         self.out = out
         if out is not None:
             self.proc = subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--format", "raw",
-                                          "--rate", "200", "--nonblocking", "-o", str(out)],
+                                          "--rate", "200", "--nonblocking", "--threads", "-o", str(out)],
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def stop(self) -> None:
@@ -344,14 +356,14 @@ async def candidate_day(bot: SimulatedCandidate, http: aiohttp.ClientSession, da
         async with http.get(bot.base + "/ujian/exam") as page:
             await page.read()
     await bot.poll(http, "/ujian/api/attempt")
-    # The instructions page: poll the attempt every few seconds until the proctor says "mulai".
+    # The instructions page: a light ping every ~15 s (jittered, as the browser does) until "mulai".
     while not day.storm.is_set():
-        timeout = args.wait_poll if args.wait_poll > 0 else None
+        timeout = args.wait_poll * rng.uniform(0.75, 1.25) if args.wait_poll > 0 else None
         try:
             await asyncio.wait_for(day.storm.wait(), timeout)
         except TimeoutError:
             began = time.perf_counter()
-            if await bot.poll(http, "/ujian/api/attempt") is not None:
+            if await bot.poll(http, "/ujian/api/ping") is not None:
                 day.waits.append(time.perf_counter() - began)
     await asyncio.sleep(start_delay)
     state = await _retrying("start", lambda: bot.start(http), bot.timings)
@@ -518,6 +530,11 @@ async def drive(kind: str, args: argparse.Namespace, server: Server, cards: Sequ
         if task.done() and not task.cancelled() and task.exception() is not None:
             timings.error(f"crash:{type(task.exception()).__name__}")
     client_cpu = time.process_time() - client_cpu0
+    if args.dump:
+        rows = sorted([(t - day.storm_at, "save", lat) for t, lat in day.saves]
+                      + [(t - day.storm_at, "ping", lat) for t, lat in day.pings])
+        text = "".join(f"{t:.3f}\t{what}\t{lat * 1000:.1f}\n" for t, what, lat in rows)
+        await asyncio.to_thread(Path(f"{args.dump}-{kind}-{n}.tsv").write_text, text)
     rss, peak = memory_mb(server.pid)
 
     def cpu(a: str, b: str) -> float:
@@ -599,8 +616,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="everyone presses Mulai within this window (default 0: all at once)")
     p.add_argument("--settle", type=float, default=10.0, help="seconds on the instructions page after the "
                    "last login before the proctor's signal")
-    p.add_argument("--wait-poll", type=float, default=5.0, help="instructions-page poll of "
-                   "/ujian/api/attempt (s; the browser's INSTRUCTIONS_POLL_MS; 0: off)")
+    p.add_argument("--wait-poll", type=float, default=15.0, help="instructions-page poll of "
+                   "/ujian/api/ping (s, jittered ±25 %; the browser's INSTRUCTIONS_POLL_MS; 0: off)")
     p.add_argument("--ping", type=float, default=10.0, help="GET /ujian/api/ping interval while working "
                    "(s; the browser's PING_MS; 0: off)")
     p.add_argument("--seed", type=int, default=1)
@@ -609,6 +626,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile", metavar="PREFIX", default=None,
                    help="record the server with py-spy into PREFIX-<db>-<n>.txt (collapsed stacks)")
     p.add_argument("--keep-log", metavar="FILE", default=None, help="copy the server's log here")
+    p.add_argument("--dump", metavar="PREFIX", default=None,
+                   help="write every save and ping as 'seconds-since-storm kind latency' to PREFIX-<db>-<n>.tsv")
     args = p.parse_args(argv)
     if args.candidates < 1 or args.items < 2 or args.duration <= 0 or not 0 < args.pace[0] <= args.pace[1]:
         p.error("need --candidates >= 1, --items >= 2, --duration > 0 and 0 < MIN <= MAX")
@@ -621,13 +640,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     pin_to(CLIENT_CPU)
     command = "python bench/exam_day.py " + shlex.join(sys.argv[1:] if argv is None else list(argv))
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    revision = code_revision()
     results = []
     for kind in kinds:
-        result = asyncio.run(run_one(kind, args))
+        try:
+            result = asyncio.run(run_one(kind, args))
+        except KeyboardInterrupt:
+            print("interrupted: the server was stopped and the database removed", file=sys.stderr)
+            return 130
         print("\n".join(result.lines), flush=True)
         results.append(result)
     stamp = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
-    print(f"\n{stamp}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(f"\n{stamp}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, code {revision}")
     print("| db | candidates | logins/s | login p99 ms | start storm s | saves/s | save p50 / p99 / max ms | "
           "ping p99 ms | server CPU s | peak RSS MiB | errors |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")

@@ -8,12 +8,15 @@ import json
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any
 
 from grader import canonical
 from grader.canonical import JsonValue
+from grader.components import EXAM, CandidateScore, ComponentSpec, FormationRules
 from grader.merkle import EMPTY_ROOT, HASH_SIZE
+from grader.ranking import rank_formation
 
 BUNDLE_FORMAT = "ujian-bundle/1"
 LEAF_VERSION = 1
@@ -29,8 +32,9 @@ RECEIPTS = "receipts.jsonl"
 WITNESSES = "witnesses.json"
 README = "README.md"
 
-RANKING_RULE = "total_desc; ties share a rank (competition ranking 1,2,2,4)"
-"""How ranks are assigned within a formation (village × position) until a tie-break cascade exists."""
+RANKING_RULE = "grader.ranking: exam total descending, no tie-break cascade; ties share a rank (1,2,2,4)"
+"""How ranks are assigned within a formation (village × position); the configurable cascade of
+``grader.ranking`` (finish time, age, components) is not yet part of the exam's stored rules."""
 
 _LEAF = b"\x00"
 _NODE = b"\x01"
@@ -45,9 +49,7 @@ def checkpoint_name(size: int) -> str:
 def parse_json(data: bytes, what: str) -> JsonValue:
     """Lenient JSON reading of a side file (whitespace allowed), but never floats or big ints."""
     try:
-        value: JsonValue = json.loads(
-            data.decode("utf-8"), parse_float=_refuse_float, parse_constant=_refuse_float
-        )
+        value: JsonValue = json.loads(data.decode("utf-8"), parse_float=_refuse_float, parse_constant=_refuse_float)
     except (UnicodeDecodeError, ValueError) as exc:
         raise BundleFormatError(f"{what} is not valid JSON: {exc}") from exc
     canonical.encode(value)  # ints within ±2^53, valid strings
@@ -187,22 +189,24 @@ class Scored:
     passed: bool
 
 
-def competition_ranks(scores: Iterable[Scored]) -> dict[str, int]:
-    """Total descending; equal totals share a rank and the next rank skips (1, 2, 2, 4)."""
-    ordered = sorted(scores, key=lambda s: (-s.total_milli, s.number))
-    ranks: dict[str, int] = {}
-    prev: int | None = None
-    rank = 0
-    for position, s in enumerate(ordered, start=1):
-        if s.total_milli != prev:
-            rank, prev = position, s.total_milli
-        ranks[s.number] = rank
-    return ranks
+def competition_ranks(scores: Iterable[Scored], formation: str = "-") -> dict[str, int]:
+    """Total descending; equal totals share a rank and the next rank skips (1, 2, 2, 4).
+
+    Delegates to ``grader.ranking.rank_formation`` with exam-only rules and no tie-break cascade, so the
+    published ranks and the formation ranking of the scoreboard come from one implementation.
+    """
+    listed = list(scores)
+    if not listed:
+        return {}
+    top = max(1, *(s.total_milli for s in listed))
+    rules = FormationRules((ComponentSpec("exam", "Ujian", EXAM, Fraction(100), top),))
+    rows = rank_formation(
+        [CandidateScore(s.number, formation, True, (("exam", s.total_milli, top),)) for s in listed], rules
+    )
+    return {row.candidate: row.rank for row in rows if row.rank is not None}
 
 
-def formation_results(
-    roster: Sequence[Mapping[str, Any]], scores: Mapping[str, Scored]
-) -> list[dict[str, JsonValue]]:
+def formation_results(roster: Sequence[Mapping[str, Any]], scores: Mapping[str, Scored]) -> list[dict[str, JsonValue]]:
     """Published results: per formation (village × position), ranked candidates and who was not scored.
 
     ``roster`` rows carry ``number``, ``village`` and ``position``; ``scores`` holds the final score of
@@ -214,15 +218,13 @@ def formation_results(
     out: list[dict[str, JsonValue]] = []
     for (village, position), numbers in sorted(groups.items()):
         scored = [scores[n] for n in numbers if n in scores]
-        ranks = competition_ranks(scored)
+        ranks = competition_ranks(scored, f"{village}/{position}")
         candidates: list[JsonValue] = [
             {"candidate": s.number, "total_milli": s.total_milli, "passed": s.passed, "rank": ranks[s.number]}
             for s in sorted(scored, key=lambda s: (ranks[s.number], s.number))
         ]
         not_scored: list[JsonValue] = [n for n in sorted(numbers) if n not in scores]
-        out.append(
-            {"village": village, "position": position, "candidates": candidates, "not_scored": not_scored}
-        )
+        out.append({"village": village, "position": position, "candidates": candidates, "not_scored": not_scored})
     return out
 
 
@@ -265,9 +267,7 @@ class BundleReader:
         if self._zip is not None:
             p = self._prefix
             return sorted(n[len(p) :] for n in self._zip.namelist() if n.startswith(p) and not n.endswith("/"))
-        return sorted(
-            str(f.relative_to(self.path)).replace("\\", "/") for f in self.path.rglob("*") if f.is_file()
-        )
+        return sorted(str(f.relative_to(self.path)).replace("\\", "/") for f in self.path.rglob("*") if f.is_file())
 
     def has(self, name: str) -> bool:
         return name in self.names()

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,7 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("log.sequence", "Sequence numbers gap-free and in order", "Nomor urut tanpa celah dan berurutan"),
     CheckInfo("checkpoints.signatures", "Checkpoint signatures (log key, witnesses)", "Tanda tangan checkpoint"),
     CheckInfo("checkpoints.roots", "Checkpoint roots match the log", "Akar checkpoint cocok dengan log"),
-    CheckInfo(
-        "checkpoints.consistency", "Checkpoints consistent with each other", "Checkpoint saling konsisten"
-    ),
+    CheckInfo("checkpoints.consistency", "Checkpoints consistent with each other", "Checkpoint saling konsisten"),
     CheckInfo(
         "checkpoints.external",
         "Checkpoints given on the command line (witnesses, minutes, receipts) match the log",
@@ -77,16 +76,10 @@ CHECKS: tuple[CheckInfo, ...] = (
     ),
     CheckInfo("checkpoints.coverage", "The last checkpoint covers every event", "Checkpoint terakhir mencakup semua"),
     CheckInfo("manifest.hash", "Manifest matches the logged import", "Manifes cocok dengan catatan impor"),
-    CheckInfo(
-        "key.commitment", "Key committed before any session opened", "Kunci disegel sebelum sesi dibuka"
-    ),
+    CheckInfo("key.commitment", "Key committed before any session opened", "Kunci disegel sebelum sesi dibuka"),
     CheckInfo("key.reveal", "Revealed key and salt open the commitment", "Kunci yang dibuka cocok dengan segel"),
-    CheckInfo(
-        "key.corrections", "Key corrections logged with reason and approvals", "Koreksi kunci tercatat sah"
-    ),
-    CheckInfo(
-        "attendance", "Only checked-in candidates started and answered", "Hanya peserta hadir yang menjawab"
-    ),
+    CheckInfo("key.corrections", "Key corrections logged with reason and approvals", "Koreksi kunci tercatat sah"),
+    CheckInfo("attendance", "Only checked-in candidates started and answered", "Hanya peserta hadir yang menjawab"),
     CheckInfo(
         "answers.window",
         "Every answer inside the candidate's open time window",
@@ -363,12 +356,13 @@ class BundleVerifier:
             self.fail("bundle.files", "manifest.json is not an object")
             return False
         self.manifest = manifest
+        m: Any = manifest  # shapes are checked by the KeyError/TypeError handler below
         try:
-            definition = manifest["definition"]
+            definition = m["definition"]
             self.exam_code = str(definition["code"])
             self.duration_ms = int(definition["duration_s"]) * 1000
-            self.items = {str(i["code"]) for i in manifest["items"]}
-            for row in manifest["roster"]:
+            self.items = {str(i["code"]) for i in m["items"]}
+            for row in m["roster"]:
                 number = str(row["number"])
                 self.candidates[number] = Candidate(
                     number, str(row["session"]), str(row.get("village", "")), str(row.get("position", ""))
@@ -710,7 +704,9 @@ class BundleVerifier:
         if c.status != "working":
             self.fail("answers.window", f"seq {seq}: {c.number} answered while {c.status}")
         elif self.sessions.get(c.session) != "open":
-            self.fail("answers.window", f"seq {seq}: {c.number} answered while {c.session} was {self.sessions.get(c.session)}")
+            self.fail(
+                "answers.window", f"seq {seq}: {c.number} answered while {c.session} was {self.sessions.get(c.session)}"
+            )
         else:
             remaining = c.remaining(at)
             if remaining <= 0:
@@ -809,7 +805,7 @@ class BundleVerifier:
                     f"{cp.size} events ({_b64(self.tree.root(cp.size))})",
                 )
         valid = [x for x in self.checkpoints if x[1].size <= self.size]
-        for (name1, a, _n1), (name2, b, _n2) in zip(valid, valid[1:], strict=False):
+        for (name1, a, _n1), (name2, b, _n2) in pairwise(valid):
             try:
                 proof = self.tree.consistency_proof(a.size, b.size)
                 verify_consistency(a.size, b.size, proof, a.root, b.root)
@@ -829,7 +825,9 @@ class BundleVerifier:
 
     def _check_external(self) -> None:
         if not self.external and not any(r.get("checkpoint") for _n, r in self._all_receipts()):
-            self.note("checkpoints.external", "no checkpoint given with --checkpoint (witness copies make forks visible)")
+            self.note(
+                "checkpoints.external", "no checkpoint given with --checkpoint (witness copies make forks visible)"
+            )
         for name, note in self.external:
             cp = self._open(note, name, "checkpoints.external")
             if cp is not None:
@@ -1059,7 +1057,12 @@ class BundleVerifier:
             return []
         scores: dict[str, Scored] = {}
         for c in self.candidates.values():
-            if c.status == "submitted" and c.submitted is not None and c.submit_seq is not None and c.submit_seq < before:
+            if (
+                c.status == "submitted"
+                and c.submitted is not None
+                and c.submit_seq is not None
+                and c.submit_seq < before
+            ):
                 r = grade(exam, c.submitted)
                 scores[c.number] = Scored(c.number, r.total_milli, r.passed)
         roster = [{"number": c.number, "village": c.village, "position": c.position} for c in self.candidates.values()]
@@ -1074,7 +1077,7 @@ class BundleVerifier:
         for seq, data in self.published:
             expected = self._expected_results(seq)
             self._compare_results(f"seq {seq} (results.published)", data.get("formations"), expected)
-        last_seq, last = self.published[-1]
+        last_seq = self.published[-1][0]
         try:
             file_results = self.reader.json(RESULTS)
         except (BundleFormatError, ValueError) as exc:
@@ -1085,7 +1088,9 @@ class BundleVerifier:
             return
         self._compare_results("results.json", file_results.get("formations"), self._expected_results(last_seq))
         if file_results.get("seq") != last_seq:
-            self.fail("results", f"results.json names seq {file_results.get('seq')}, the last publication is {last_seq}")
+            self.fail(
+                "results", f"results.json names seq {file_results.get('seq')}, the last publication is {last_seq}"
+            )
 
     def _compare_results(self, where: str, published: Any, expected: list[Any]) -> None:
         if not isinstance(published, list):
@@ -1095,27 +1100,28 @@ class BundleVerifier:
         got: dict[tuple[str, str], Any] = {}
         for f in published:
             if isinstance(f, dict):
-                got[(f.get("village"), f.get("position"))] = f
+                got[(str(f.get("village")), str(f.get("position")))] = f
         for key in sorted(set(want) | set(got), key=str):
             w, g = want.get(key), got.get(key)
             if w is None or g is None:
-                self.fail("results", f"{where}: formation {key[0]} / {key[1]} {'not expected' if w is None else 'missing'}")
+                self.fail(
+                    "results", f"{where}: formation {key[0]} / {key[1]} {'not expected' if w is None else 'missing'}"
+                )
                 continue
             wc = {x["candidate"]: x for x in w["candidates"]}
             gc = {x.get("candidate"): x for x in g.get("candidates", []) if isinstance(x, dict)}
             for number in sorted(set(wc) | set(gc), key=str):
                 a, b = wc.get(number), gc.get(number)
                 if a is None or b is None:
-                    self.fail(
-                        "results",
-                        f"{where}: {number} {'should not be ranked' if a is None else 'is missing'} in {key[0]} / {key[1]}",
-                    )
+                    what = "should not be ranked" if a is None else "is missing"
+                    self.fail("results", f"{where}: {number} {what} in {key[0]} / {key[1]}")
                     continue
                 for fld in ("total_milli", "rank", "passed"):
                     if a[fld] != b.get(fld):
                         self.fail(
                             "results",
-                            f"{where}: {number} in {key[0]} / {key[1]}: published {fld} {b.get(fld)} ≠ recomputed {a[fld]}",
+                            f"{where}: {number} in {key[0]} / {key[1]}: "
+                            f"published {fld} {b.get(fld)} ≠ recomputed {a[fld]}",
                         )
             if sorted(map(str, g.get("not_scored", []))) != w["not_scored"]:
                 self.fail("results", f"{where}: the unscored candidates of {key[0]} / {key[1]} differ")

@@ -13,13 +13,13 @@ from server.db.engine import Database
 from server.http import candidate, committee
 from server.http import transparency as transparency_routes
 from server.http.common import errors_middleware, headers_middleware, html
+from server.live import install_live
 from server.security import RateLimiter
 from server.services.committee import CommitteeService
 from server.services.context import ServiceContext
 from server.services.exam import ExamService
 from server.services.setup import SetupService
 from server.transparency.service import TransparencyService
-from server.live import install_live
 from server.video import install_video
 from server.workers import autosubmit_ctx
 from web import STATIC

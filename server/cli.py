@@ -141,7 +141,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(banner(app[DEMO], f"http://{config.host}:{config.port}"), flush=True)
 
     app.on_startup.append(announce)
-    web.run_app(app, host=config.host, port=config.port, print=_listening, access_log=None)
+    web.run_app(
+        app,
+        host=config.host,
+        port=config.port,
+        print=_listening,
+        access_log=None,
+        # A request whose browser gave up (timeout, reload) stops instead of queueing work nobody awaits.
+        handler_cancellation=True,
+    )
     return 0
 
 
@@ -164,7 +172,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"  Committee:  http://{config.host}:{config.port}/panitia",
         flush=True,
     )
-    web.run_app(app, host=config.host, port=config.port, print=_listening, access_log=None)
+    web.run_app(
+        app,
+        host=config.host,
+        port=config.port,
+        print=_listening,
+        access_log=None,
+        # A request whose browser gave up (timeout, reload) stops instead of queueing work nobody awaits.
+        handler_cancellation=True,
+    )
     return 0
 
 

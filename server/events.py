@@ -267,20 +267,6 @@ class WitnessCosigned(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
-class VideoSegmentRecorded(DomainEvent):
-    """An archived video file (segment) of a camera, by SHA-256: the recording cannot be swapped later."""
-
-    kind: ClassVar[str] = "video.segment"
-    camera: str
-    epoch: int
-    seq: int
-    sha256: str
-    bytes: int
-    start_ms: int
-    duration_ms: int
-
-
-@dataclass(frozen=True, slots=True)
 class VideoSegmentClosed(DomainEvent):
     """An archived video file of the venue closed; its hash makes the recording part of the record."""
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from server.services.context import ServiceContext
     from server.services.exam import ExamService
     from server.services.setup import SetupService
+    from server.transparency.service import TransparencyService
 
 CONFIG: web.AppKey[Config] = web.AppKey("config")
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
@@ -24,3 +25,4 @@ EXAMS: web.AppKey[ExamService] = web.AppKey("exams")
 COMMITTEE: web.AppKey[CommitteeService] = web.AppKey("committee")
 SETUP: web.AppKey[SetupService] = web.AppKey("setup")
 LOGIN_LIMIT: web.AppKey[RateLimiter] = web.AppKey("login_limit")
+TRANSPARENCY: web.AppKey[TransparencyService] = web.AppKey("transparency")

@@ -56,6 +56,23 @@ def choose(item: dict[str, Any], rng: random.Random) -> Any:
         return rng.choice([True, False])
     if item["kind"] == "multi":
         return sorted(rng.sample(ids, rng.randint(1, max(1, len(ids) // 2))))
+    if item["kind"] == "ordering":
+        return rng.sample(ids, len(ids))
+    if item["kind"] == "matching":
+        return {left["id"]: rng.choice(ids) for left in item.get("left", [])}
+    if item["kind"] == "short_text":
+        return rng.choice(["PDF", "pdf", "Word", "tidak tahu"])
+    if item["kind"] == "numeric":
+        return rng.choice(["0,625", "0.6", "1"])
+    if item["kind"] == "typing":
+        text = item["typing"]["text"][: rng.randint(10, 120)]
+        keys, t = [], 0
+        for ch in text:
+            t += rng.randint(120, 300)
+            keys.append([t, ch])
+        return {"typed": text, "elapsed_ms": t + 200, "keystrokes": keys, "pasted": False}
+    if item["kind"] in ("document", "spreadsheet"):
+        return None  # simulated candidates upload nothing
     return rng.choice(ids)
 
 
@@ -95,6 +112,11 @@ class SimulatedCandidate:
             return data
 
     async def login(self, http: aiohttp.ClientSession) -> None:
+        if not any(c.key == "ujian_dev" for c in http.cookie_jar):
+            # Like the browser: the login page first, which gives this PC its device id, so a login
+            # retried after a lost answer is recognised as the same PC.
+            async with http.get(self.base + "/ujian") as page:
+                await page.read()
         began = time.perf_counter()
         await self._post(
             http, "/ujian/api/login", {"number": self.number, "pin": self.pin, "token": self.token}

@@ -17,7 +17,9 @@ def make_engine(url: str, *, writer: bool = True) -> AsyncEngine:
         engine = create_async_engine(url, pool_size=1 if writer else 4, max_overflow=0 if writer else 4)
         _configure_sqlite(engine, begin="BEGIN IMMEDIATE" if writer else "BEGIN")
         return engine
-    return create_async_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip per checkout; a dropped connection fails one unit, which the
+    # writer reports, and the pool replaces it.
+    return create_async_engine(url, pool_size=20, max_overflow=20)
 
 
 def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:

@@ -58,6 +58,8 @@ class Item(Base):
     text: Mapped[str] = mapped_column(Text)
     image: Mapped[str | None] = mapped_column(String(64), nullable=True)
     options_json: Mapped[str] = mapped_column(Text)
+    extra_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Candidate-visible extras of newer kinds (matching entries, starting file); never the key."""
     __table_args__ = (UniqueConstraint("exam_id", "code"),)
 
 
@@ -196,3 +198,77 @@ class LogHead(Base):
     __tablename__ = "log_head"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class LogKey(Base):
+    """The log's signing identity: origin and public verifier key (the private key lives in data_dir only)."""
+
+    __tablename__ = "log_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    origin: Mapped[str] = mapped_column(String(200), unique=True)
+    vkey: Mapped[str] = mapped_column(String(300))
+    key_file: Mapped[str] = mapped_column(String(200))
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class ExamManifest(Base):
+    """The exact canonical manifest bytes whose SHA-256 the import logged (public exam data, no key)."""
+
+    __tablename__ = "exam_manifests"
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id"), primary_key=True)
+    manifest: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Checkpoint(Base):
+    """A signed checkpoint of the log at ``size`` (the note carries the log's own signature only)."""
+
+    __tablename__ = "checkpoints"
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary)
+    note: Mapped[str] = mapped_column(Text)
+    milestone: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class Cosignature(Base):
+    """A witness's signature line over a stored checkpoint, with the witness's verifier key."""
+
+    __tablename__ = "cosignatures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(ForeignKey("checkpoints.size"), index=True)
+    witness: Mapped[str] = mapped_column(String(200))
+    vkey: Mapped[str] = mapped_column(String(300))
+    line: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(64))
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (UniqueConstraint("size", "vkey"),)
+
+
+class Receipt(Base):
+    """What a candidate gets at submit: their event range and the hash of their final answers."""
+
+    __tablename__ = "receipts"
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), primary_key=True)
+    exam: Mapped[str] = mapped_column(String(64))
+    candidate: Mapped[str] = mapped_column(String(64))
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    submit_seq: Mapped[int] = mapped_column(BigInteger)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    answers_hash: Mapped[str] = mapped_column(String(64))
+    answers_json: Mapped[str] = mapped_column(Text)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class Upload(Base):
+    """A practical task's accepted file, stored by SHA-256 per attempt; an answer names it by hash."""
+
+    __tablename__ = "uploads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"))
+    item_code: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (UniqueConstraint("attempt_id", "sha256"),)

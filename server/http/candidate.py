@@ -10,8 +10,8 @@ from aiohttp import web
 
 from server import keys
 from server.errors import UNAUTHORIZED, ApiError
-from server.live import BRIDGE
 from server.http.common import client_key, html, json_body, lang_of, rate_limited, set_cookie, text_field
+from server.live import BRIDGE
 from web.render import strings
 
 COOKIE = "ujian_c"
@@ -37,7 +37,7 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     token = request.cookies.get(COOKIE)
     if token and await request.app[keys.EXAMS].whoami(token=token) is not None:
         raise web.HTTPFound("/ujian/exam")
-    return html(
+    response = html(
         request,
         "candidate/login.html",
         error=None,
@@ -48,6 +48,11 @@ async def login_page(request: web.Request) -> web.StreamResponse:
             "strings": strings(lang_of(request), ("login.", "common.", "exam.")),
         },
     )
+    if not request.cookies.get(DEVICE):
+        # The PC gets its device id before the first login, so a login retried after a lost answer
+        # comes from the same device and is not refused as "logged in elsewhere".
+        set_cookie(response, request, DEVICE, secrets.token_urlsafe(24), max_age=365 * 86400)
+    return response
 
 
 @routes.get("/ujian/exam")

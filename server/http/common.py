@@ -17,7 +17,8 @@ from web.render import DEFAULT_LANG, LANG_COOKIE, LANGS, render
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-MAX_JSON_BYTES = 64 * 1024
+# Room for a typing test's answer (MAX_TYPING_VALUE_BYTES = 64 KiB in server/services/exam.py) plus the envelope.
+MAX_JSON_BYTES = 80 * 1024
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self' ws: wss:; media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; "

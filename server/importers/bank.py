@@ -15,6 +15,7 @@ from typing import Any
 
 from grader.build import build_item
 from grader.problems import Problem, ProblemsError
+from server.importers import kinds
 from server.importers.common import (
     MAX_FILE_BYTES,
     MAX_IMAGE_BYTES,
@@ -59,6 +60,12 @@ BANK_LAYOUT = Layout(
         "key": ("kunci", "key", "kunci_jawaban"),
         "points": ("bobot", "points", "poin"),
         "partial": ("parsial", "partial"),
+        "left": ("kiri", "left", "sisi_kiri", "pernyataan"),
+        "pattern": ("pola", "pattern"),
+        "tolerance": ("toleransi", "tolerance"),
+        "typing_text": ("teks_ketik", "typing_text"),
+        "time_limit": ("waktu_detik", "time_limit_s", "batas_waktu_detik"),
+        "start_file": ("berkas_awal", "start_file"),
     },
     required=("code", "section", "kind", "text", "key"),
     ignored=("no", "nomor", "catatan", "keterangan", "pembahasan", "note", "notes", "explanation"),
@@ -69,8 +76,9 @@ _KINDS = {
     **dict.fromkeys(("pgk", "multi", "pilihangandakompleks"), "multi"),
     "tkp": "tkp",
     **dict.fromkeys(("bs", "benarsalah", "truefalse"), "truefalse"),
+    **kinds.KIND_ALIASES,
 }
-_KIND_NAMES = "pg/single, pgk/multi, tkp, bs/benar-salah/truefalse"
+_KIND_NAMES = f"pg/single, pgk/multi, tkp, bs/benar-salah/truefalse, {kinds.KIND_NAMES}"
 _PARTIAL = {
     **dict.fromkeys(("semua", "semuaatautidak", "allornothing"), "all_or_nothing"),
     **dict.fromkeys(("peropsi", "peroption"), "per_option"),
@@ -86,6 +94,13 @@ RAW_TO_COLUMN = {
     "options": "opt_A",
     "key": "key",
     "params": "partial",
+}
+# Where a grader problem about a newer kind's params belongs, by kind.
+_PARAMS_COLUMN = {
+    "typing": "typing_text",
+    "numeric": "tolerance",
+    "document": "start_file",
+    "spreadsheet": "start_file",
 }
 BANK_NAMES = ("soal.xlsx", "soal.csv", "soal.json")
 _BANK_EXTS = (".xlsx", ".xlsm", ".xls", ".csv", ".json")
@@ -107,12 +122,15 @@ class BankItem:
     code: str
     section: str
     kind: str
-    """Grader kind: ``single``, ``multi``, ``tkp`` or ``truefalse``."""
+    """Grader kind: ``single``, ``multi``, ``tkp``, ``truefalse`` or a newer kind (``kinds.KIND_ALIASES``)."""
     text: str
     image: str | None
     options: tuple[BankOption, ...]
     raw: dict[str, Any]
     """Input of ``grader.build.build_item`` (``_row`` = the source row)."""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """What candidates see beyond text and options (never the key): matching ``left`` entries
+    ``[{"id","text"}]``; practical ``start_file`` ``{"sha256","name"}``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,12 +319,16 @@ def _options(row: _Row, kind: str, resolver: ImageResolver) -> list[BankOption]:
         if not text and not ref:
             gaps.append(letter)
             continue
-        if kind == "truefalse":
+        if kind in kinds.NO_OPTIONS:
             row.bad(
                 f"opt_{letter}",
                 "option.not_allowed",
-                "Soal benar-salah tidak memakai opsi; kosongkan kolom ini",
-                "A true/false item has no options; leave this column empty",
+                "Soal benar-salah tidak memakai opsi; kosongkan kolom ini"
+                if kind == "truefalse"
+                else f"Soal jenis {kind} tidak memakai opsi; kosongkan kolom ini",
+                "A true/false item has no options; leave this column empty"
+                if kind == "truefalse"
+                else f"A {kind} item has no options; leave this column empty",
             )
             continue
         for missing in gaps:
@@ -319,7 +341,7 @@ def _options(row: _Row, kind: str, resolver: ImageResolver) -> list[BankOption]:
             )
         gaps = []
         filled.append(BankOption(id=letter, text=text, image=_image(row, f"img_{letter}", ref, resolver)))
-    if kind != "truefalse" and len(filled) < 2:
+    if kind not in kinds.NO_OPTIONS and len(filled) < 2:
         row.bad(
             "opt_A",
             "option.too_few",
@@ -380,12 +402,23 @@ def _params(row: _Row, kind: str | None) -> dict[str, str]:
     written = row.text("partial")
     if not written:
         return {}
+    if kind in kinds.PARTIAL:
+        chosen = kinds.partial_of(kind, written)
+        if chosen is None:
+            row.bad(
+                "partial",
+                "partial.unknown",
+                f"Aturan parsial '{written}' tidak dikenal (pilihan: {kinds.PARTIAL_NAMES[kind]})",
+                f"Partial rule '{written}' is unknown (choices: {kinds.PARTIAL_NAMES[kind]})",
+            )
+            return {}
+        return {"partial": chosen}
     if kind != "multi":
         row.bad(
             "partial",
             "partial.not_allowed",
-            "Kolom parsial hanya untuk soal PGK (multi); kosongkan",
-            "The partial column is only for multi (PGK) items; leave it empty",
+            "Kolom parsial hanya untuk soal PGK (multi), urutan dan menjodohkan; kosongkan",
+            "The partial column is only for multi (PGK), ordering and matching items; leave it empty",
         )
         return {}
     value = _PARTIAL.get(norm_header(written))
@@ -428,14 +461,24 @@ def _item(row: _Row, resolver: ImageResolver, seen: dict[str, int]) -> BankItem 
     options = _options(row, kind or "single", resolver)
     ids = [o.id for o in options]
     key = None
-    if record.get("key") is None:
+    extra: dict[str, Any] = {}
+    more_params: dict[str, Any] = {}
+    _unused_columns(row, kind)
+    if kind in _NEWER:
+        try:
+            key, extra, more_params = _newer(row, kind, ids, resolver)
+        except FieldError as err:
+            row.problems.append(located(record, _newer_column(kind), row.source, err))
+        except ImageError as err:
+            row.bad("start_file", err.code, err.id, err.en)
+    elif record.get("key") is None:
         row.bad("key", "key.empty", "Kunci jawaban kosong", "The answer key is empty")
     elif kind is not None:
         try:
             key = parse_key(kind, record.get("key"), ids)
         except FieldError as err:
             row.problems.append(located(record, "key", row.source, err))
-    points = DEFAULT_POINTS
+    points: int | None = None if kind in kinds.PRACTICAL else DEFAULT_POINTS
     if record.get("points") is not None:
         if kind == "tkp":
             row.bad(
@@ -449,7 +492,7 @@ def _item(row: _Row, resolver: ImageResolver, seen: dict[str, int]) -> BankItem 
                 points = _points(record.get("points"))
             except FieldError as err:
                 row.problems.append(located(record, "points", row.source, err))
-    params = _params(row, kind)
+    params: dict[str, Any] = {**_params(row, kind), **more_params}
     if row.problems or kind is None:
         return None
     raw: dict[str, Any] = {
@@ -462,10 +505,12 @@ def _item(row: _Row, resolver: ImageResolver, seen: dict[str, int]) -> BankItem 
         "key": key,
         "params": params,
     }
+    if points is None:
+        del raw["points"]  # a practical task's points are its rubric's sum
     try:
         build_item(raw)
     except ProblemsError as exc:
-        row.problems += [_relocate(p, record, row.source) for p in exc.problems]
+        row.problems += [_relocate(p, record, row.source, kind) for p in exc.problems]
         return None
     return BankItem(
         code=code,
@@ -473,14 +518,100 @@ def _item(row: _Row, resolver: ImageResolver, seen: dict[str, int]) -> BankItem 
         kind=kind,
         text=text,
         image=image,
-        options=tuple(options) if kind != "truefalse" else (),
+        options=tuple(options) if kind not in kinds.NO_OPTIONS else (),
         raw=raw,
+        extra=MappingProxyType(extra),
     )
 
 
-def _relocate(p: Problem, record: Record, source: str) -> Problem:
+_NEWER = frozenset({"short_text", "numeric", "ordering", "matching", "typing", "document", "spreadsheet"})
+# The columns each newer kind reads besides the key (any other of these columns must stay empty).
+_NEWER_COLUMNS = {
+    "short_text": ("pattern",),
+    "numeric": ("tolerance",),
+    "matching": ("left",),
+    "typing": ("typing_text", "time_limit"),
+    "document": ("start_file",),
+    "spreadsheet": ("start_file",),
+}
+_ALL_NEWER_COLUMNS = ("pattern", "tolerance", "left", "typing_text", "time_limit", "start_file")
+
+
+def _newer_column(kind: str | None) -> str:
+    return "typing_text" if kind == "typing" else "key"
+
+
+def _unused_columns(row: _Row, kind: str | None) -> None:
+    allowed = _NEWER_COLUMNS.get(kind or "", ())
+    for name in _ALL_NEWER_COLUMNS:
+        if name not in allowed and row.record.get(name) not in (None, ""):
+            row.bad(
+                name,
+                "column.not_allowed",
+                f"Kolom ini tidak dipakai soal jenis {kind}; kosongkan",
+                f"This column is not used by a {kind} item; leave it empty",
+            )
+
+
+def _newer(
+    row: _Row, kind: str, options: list[str], resolver: ImageResolver
+) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """Key, candidate-visible extras and parameters of a newer kind; raises FieldError at the key column."""
+    record = row.record
+    value = record.get("key")
+    if kind == "typing":
+        if value not in (None, ""):
+            row.bad(
+                "key",
+                "key.not_allowed",
+                "Soal mengetik tidak memakai kunci; teks yang diketik ada di kolom teks_ketik",
+                "A typing item has no key; the text to type goes in the typing_text column",
+            )
+        text = row.text("typing_text", multiline=True, limit=2000)
+        try:
+            return None, {}, kinds.typing_params(text, record.get("time_limit"))
+        except FieldError as err:
+            name = "typing_text" if err.code.startswith("typing_text") else "time_limit"
+            row.problems.append(located(record, name, row.source, err))
+            return None, {}, {}
+    if kind == "short_text":
+        return kinds.short_text_key(value, row.text("pattern")), {}, {}
+    if value is None or value == "":
+        raise FieldError("key.empty", "Kunci jawaban kosong", "The answer key is empty")
+    if kind == "numeric":
+        key = kinds.decimal_text(value, what_id="Kunci", what_en="Key")
+        try:
+            params = kinds.numeric_params(record.get("tolerance"))
+        except FieldError as err:
+            row.problems.append(located(record, "tolerance", row.source, err))
+            params = {}
+        return (str(key) if isinstance(key, int) else key), {}, params
+    if kind == "ordering":
+        letters = _letters(value)
+        _check_members(letters, options)
+        return letters, {}, {}
+    if kind == "matching":
+        try:
+            left = kinds.left_items(record.get("left"))
+        except FieldError as err:
+            row.problems.append(located(record, "left", row.source, err))
+            return None, {}, {}
+        return kinds.matching_key(value, left, options), {"left": left}, {}
+    # document / spreadsheet
+    rubric = kinds.rubric_key(value)
+    ref = row.text("start_file")
+    if not ref:
+        return rubric, {}, {}
+    start = kinds.start_file(ref, kind, resolver.files, resolver.find)
+    resolver.media.setdefault(start.sha256, start.media)
+    return rubric, {"start_file": {"sha256": start.sha256, "name": start.name}}, {"start_sha256": start.sha256}
+
+
+def _relocate(p: Problem, record: Record, source: str, kind: str | None = None) -> Problem:
     """A grader problem at this row, under the committee's column name."""
     column = RAW_TO_COLUMN.get(p.field or "")
+    if p.field == "params" and kind in _PARAMS_COLUMN and not (kind == "numeric" and "partial" in p.en):
+        column = _PARAMS_COLUMN[kind]
     written = record.headers.get(column, p.field) if column else p.field
     return dataclasses.replace(p, row=record.row, field=written, source=p.source or source)
 

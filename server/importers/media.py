@@ -63,6 +63,14 @@ class ImageResolver:
             self._base.setdefault(norm.rsplit("/", 1)[-1].casefold(), []).append(key)
         self.media: dict[str, Media] = {}
 
+    @property
+    def files(self) -> Mapping[str, bytes]:
+        return self._images
+
+    def find(self, ref: str) -> str:
+        """The key of the provided file ``ref`` names (for starting files, which are not images)."""
+        return self._find(ref)
+
     def _find(self, ref: str) -> str:
         norm = _norm(ref)
         if norm in self._exact:

@@ -316,6 +316,7 @@ class CommitteeService:
         async def unit(tx: Tx) -> Any:
             attempt, candidate = await self._candidate(tx, number)
             candidate.device_hash = None
+            self.exams.forget_logins(candidate.id)
             await qa.revoke_all(tx.s, kind="candidate", subject_id=candidate.id)
             await tx.record(LoginReset(by=who.username, reason=why, candidate=number, attempt_id=attempt.id))
 

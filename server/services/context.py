@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from grader.build import build_exam
 from grader.model import ExamSpec
@@ -32,6 +32,7 @@ class ServiceContext:
     config: Config
     listeners: list[Listener] = field(default_factory=list)
     _specs: dict[int, ExamSpec] = field(default_factory=dict)
+    _exams: dict[int, Exam] = field(default_factory=dict)
     writer: Writer = field(init=False)
 
     _outbox: asyncio.Queue[list[Committed]] = field(default_factory=asyncio.Queue)
@@ -67,10 +68,23 @@ class ServiceContext:
     async def _publish(self, committed: list[Committed]) -> None:
         for listener in self.listeners:
             try:
-                # A slow or broken public feed must never hold up or fail the exam path.
-                await asyncio.wait_for(listener(committed), timeout=2.0)
+                # A slow or broken public feed must never hold up or fail the exam path. (Not wait_for:
+                # on Python 3.11 it swallows a cancellation that arrives as the listener finishes, and
+                # stop() would then wait for this task forever.)
+                async with asyncio.timeout(2.0):
+                    await listener(committed)
             except Exception:
                 log.exception("after-commit listener failed; the exam continues")
+
+    async def exam(self, session: Any, exam_id: int) -> Exam:
+        """An exam row, read once: what requests need of it (code, definition, spec, commitment) never changes."""
+        exam = self._exams.get(exam_id)
+        if exam is None:
+            exam = await session.get(Exam, exam_id)
+            assert exam is not None
+            session.expunge(exam)
+            self._exams[exam_id] = exam
+        return exam
 
     def spec(self, exam: Exam) -> ExamSpec:
         """The graded form of an exam, built once from the stored (committed) raw spec."""

@@ -8,6 +8,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert, update
+
 from grader import canonical
 from grader.canonical import JsonValue
 from grader.items.base import rule_for
@@ -27,11 +29,15 @@ from server.events import (
     CandidateLoggedIn,
     LoggedOut,
 )
+from server.services import item_view
 from server.services.context import ServiceContext, Tx
 from server.timing import Timer
+from server.transparency.actions import record_receipt
 
 MAX_KEY_LEN = 64
 MAX_VALUE_BYTES = 4096
+# A typing test's answer carries its keystroke timings: [[t_ms, key], ...] for up to ~2000 characters.
+MAX_TYPING_VALUE_BYTES = 64 * 1024
 
 WRONG_LOGIN = ApiError(
     401,
@@ -106,6 +112,7 @@ class ExamService:
 
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+        self._logins: dict[str, tuple[int, int]] = {}
 
     # -- login -------------------------------------------------------------------------------------
 
@@ -125,6 +132,7 @@ class ExamService:
             candidate.device_hash = device
             candidate.last_seen_ms = tx.now_ms
             cookie = security.new_token()
+            self.forget_logins(candidate.id)
             await qa.revoke_all(tx.s, kind="candidate", subject_id=candidate.id)
             tx.s.add(
                 AuthSession(
@@ -165,6 +173,7 @@ class ExamService:
             row = await qa.live_session(tx.s, token_hash=security.token_hash(token), kind="candidate", now_ms=tx.now_ms)
             if row is None:
                 return
+            self._logins.pop(row.token_hash, None)
             await qa.revoke(tx.s, token_hash=row.token_hash)
             candidate = await qc.candidate_by_id(tx.s, candidate_id=row.subject_id)
             if candidate is not None:
@@ -173,18 +182,37 @@ class ExamService:
         await self.ctx.write(unit)
 
     async def whoami(self, *, token: str) -> int | None:
-        """The candidate a login cookie belongs to, or None."""
+        """The candidate a login cookie belongs to, or None (confirmed logins are remembered in memory:
+        every revocation goes through this process, which forgets them first)."""
+        token_hash = security.token_hash(token)
+        now = self.ctx.clock.now_ms()
+        known = self._logins.get(token_hash)
+        if known is not None and known[1] > now:
+            return known[0]
         async with self.ctx.db.read() as s:
-            row = await qa.live_session(
-                s, token_hash=security.token_hash(token), kind="candidate", now_ms=self.ctx.clock.now_ms()
-            )
-            return row.subject_id if row is not None else None
+            row = await qa.live_session(s, token_hash=token_hash, kind="candidate", now_ms=now)
+        if row is None:
+            self._logins.pop(token_hash, None)
+            return None
+        if len(self._logins) > 100_000:
+            self._logins.clear()
+        self._logins[token_hash] = (row.subject_id, row.expires_at_ms)
+        return row.subject_id
+
+    def forget_logins(self, candidate_id: int) -> None:
+        """Drop remembered logins of a candidate (before their revocation commits: always the safe side)."""
+        for token_hash, (who, _expires) in list(self._logins.items()):
+            if who == candidate_id:
+                del self._logins[token_hash]
 
     # -- state -------------------------------------------------------------------------------------
 
     async def state(self, *, candidate_id: int, lang: str = "id") -> dict[str, Any]:
         """The whole view a candidate's browser needs; finalises an attempt whose time ran out."""
-        await self.finalize_if_expired(candidate_id=candidate_id)
+        async with self.ctx.db.read() as s:
+            due = await self._due(s, candidate_id)
+        if due:
+            await self.finalize_if_expired(candidate_id=candidate_id)
         async with self.ctx.db.read() as s:
             candidate = await qc.candidate_by_id(s, candidate_id=candidate_id)
             assert candidate is not None
@@ -243,7 +271,7 @@ class ExamService:
             definition = json.loads(exam.definition_json)
             order = (
                 option_order(attempt.seed, code, tuple(options))
-                if definition.get("shuffle_options", True) and item.kind in ("single", "multi", "tkp")
+                if item_view.shuffles(item.kind, definition.get("shuffle_options", True))
                 else tuple(options)
             )
             out.append(
@@ -263,6 +291,7 @@ class ExamService:
                         }
                         for i, oid in enumerate(order)
                     ],
+                    **item_view.extras(item.kind, item.extra_json, self.ctx.spec(exam).item(code)),
                 }
             )
         return out
@@ -333,9 +362,9 @@ class ExamService:
         assert candidate is not None
         attempt = await qc.attempt_of(tx.s, candidate_id=candidate_id, lock=True)
         session = await qe.session_by_id(tx.s, session_id=candidate.session_id)
-        exam = await qe.exam_by_id(tx.s, exam_id=candidate.exam_id)
-        assert attempt is not None and session is not None and exam is not None
-        candidate.last_seen_ms = tx.now_ms
+        exam = await self.ctx.exam(tx.s, candidate.exam_id)
+        assert attempt is not None and session is not None
+        # (last-seen is tracked in memory by the live monitor: no write per request)
         return attempt, candidate, session, exam
 
     # -- answer ------------------------------------------------------------------------------------
@@ -392,7 +421,10 @@ class ExamService:
         spec = self.ctx.spec(exam)
         if not spec.has_item(item):
             raise bad_request("answer.item", "Soal tidak dikenal", "Unknown question", field="item")
-        problem = None if value is None else rule_for(spec.item(item).kind).check_response(spec.item(item), value)
+        kind = spec.item(item).kind
+        if kind != "typing" and len(canonical.encode(value)) > MAX_VALUE_BYTES:
+            raise bad_request("answer.value", "Jawaban terlalu panjang", "Answer too long", field="value")
+        problem = None if value is None else rule_for(kind).check_response(spec.item(item), value)
         if problem is not None:
             raise ApiError(400, "answer.value", problem.id, problem.en, field="value", problems=(problem,))
         remaining = timer.remaining(tx.now_ms)
@@ -401,26 +433,16 @@ class ExamService:
             # An older replay arriving after a newer answer: acknowledged, changes nothing.
             return Ack(seq, item, False, True, remaining, "working")
         value_json = canonical.encode(value).decode()
+        # Core statements on the hot path (reads of answers use populate_existing, so no stale copies).
+        row = {"value_json": value_json, "flag": flag, "seq": seq, "updated_at_ms": tx.now_ms}
         if current is None:
-            tx.s.add(
-                Answer(
-                    attempt_id=attempt.id,
-                    item_code=item,
-                    value_json=value_json,
-                    flag=flag,
-                    seq=seq,
-                    updated_at_ms=tx.now_ms,
-                )
-            )
+            await tx.s.execute(insert(Answer).values(attempt_id=attempt.id, item_code=item, **row))
             attempt.answered += 0 if value is None else 1
         else:
             was_answered = current.value_json != "null"
             attempt.answered += (value is not None) - was_answered
-            current.value_json, current.flag, current.seq, current.updated_at_ms = (
-                value_json,
-                flag,
-                seq,
-                tx.now_ms,
+            await tx.s.execute(
+                update(Answer).where(Answer.attempt_id == attempt.id, Answer.item_code == item).values(**row)
             )
         attempt.last_seq = max(attempt.last_seq, seq)
         event_seq = await tx.record(
@@ -434,7 +456,11 @@ class ExamService:
                 attempt_id=attempt.id,
             )
         )
-        tx.s.add(AnswerReceipt(attempt_id=attempt.id, idem_key=key, seq=seq, item_code=item, event_seq=event_seq))
+        await tx.s.execute(
+            insert(AnswerReceipt).values(
+                attempt_id=attempt.id, idem_key=key, seq=seq, item_code=item, event_seq=event_seq
+            )
+        )
         return Ack(seq, item, False, False, remaining, "working")
 
     # -- submit ------------------------------------------------------------------------------------
@@ -453,16 +479,20 @@ class ExamService:
 
         await self.ctx.write(unit)
 
+    async def _due(self, s: Any, candidate_id: int) -> bool:
+        """Is this attempt running past its deadline (one cheap read)?"""
+        attempt = await qc.attempt_of(s, candidate_id=candidate_id)
+        return (
+            attempt is not None
+            and attempt.status == "working"
+            and attempt.deadline_ms is not None
+            and attempt.deadline_ms <= self.ctx.clock.now_ms()
+        )
+
     async def finalize_if_expired(self, *, candidate_id: int) -> bool:
         """Submit an attempt whose time has run out (the candidate may be offline); True if it did."""
         async with self.ctx.db.read() as s:
-            attempt = await qc.attempt_of(s, candidate_id=candidate_id)
-            if (
-                attempt is None
-                or attempt.status != "working"
-                or attempt.deadline_ms is None
-                or attempt.deadline_ms > self.ctx.clock.now_ms()
-            ):
+            if not await self._due(s, candidate_id):
                 return False
 
         async def unit(tx: Tx) -> bool:
@@ -490,7 +520,7 @@ class ExamService:
         answers = {a.item_code: json.loads(a.value_json) for a in await qc.answers_of(tx.s, attempt_id=attempt.id)}
         answers = {code: v for code, v in answers.items() if v is not None}
         digest = answers_digest(answers)
-        await tx.record(
+        submit_seq = await tx.record(
             AttemptSubmitted(candidate=candidate.number, reason=reason, answers_hash=digest, attempt_id=attempt.id)
         )
         result = grade(self.ctx.spec(exam), answers)
@@ -503,7 +533,7 @@ class ExamService:
         attempt.passed = result.passed
         attempt.grader_version = result.grader_version
         attempt.inputs_hash = inputs
-        await tx.record(
+        scored_seq = await tx.record(
             AttemptScored(
                 candidate=candidate.number,
                 grader_version=result.grader_version,
@@ -514,11 +544,25 @@ class ExamService:
                 attempt_id=attempt.id,
             )
         )
+        # The candidate's receipt: their event range and the hash of their final answers.
+        await record_receipt(
+            tx,
+            exam=exam,
+            attempt=attempt,
+            candidate=candidate,
+            submit_seq=submit_seq,
+            last_seq=scored_seq,
+            answers=answers,
+            digest=digest,
+        )
 
     # -- heartbeat ---------------------------------------------------------------------------------
 
     async def ping(self, *, candidate_id: int) -> dict[str, Any]:
-        await self.finalize_if_expired(candidate_id=candidate_id)
+        async with self.ctx.db.read() as s:
+            due = await self._due(s, candidate_id)
+        if due:
+            await self.finalize_if_expired(candidate_id=candidate_id)
         async with self.ctx.db.read() as s:
             candidate = await qc.candidate_by_id(s, candidate_id=candidate_id)
             attempt = await qc.attempt_of(s, candidate_id=candidate_id)
@@ -528,6 +572,7 @@ class ExamService:
             now = self.ctx.clock.now_ms()
             return {
                 "status": self._status(attempt, session),
+                "session": session.status,
                 "remaining_ms": timer_of(attempt).remaining(now),
                 "server_time_ms": now,
                 "last_seq": attempt.last_seq,
@@ -552,5 +597,5 @@ def _check_answer_shape(*, item: object, value: object, seq: object, key: object
         size = len(canonical.encode(value))
     except (TypeError, ValueError):
         raise bad_request("answer.value", "Isi jawaban tidak valid", "Invalid answer value", field="value") from None
-    if size > MAX_VALUE_BYTES:
+    if size > MAX_TYPING_VALUE_BYTES:  # the per-kind limit is checked once the item is known
         raise bad_request("answer.value", "Jawaban terlalu panjang", "Answer too long", field="value")

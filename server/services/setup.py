@@ -12,11 +12,12 @@ from grader import canonical
 from grader.commitment import commit, new_salt
 from grader.problems import Problem, ProblemsError
 from server import audit, security
-from server.db.models import Attempt, Candidate, Exam, ExamSession, Item, Media
+from server.db.models import Attempt, Candidate, Exam, ExamManifest, ExamSession, Item, Media
 from server.db.queries import exams as qe
 from server.events import ExamImported, KeyCommitted
 from server.importers import ExamPackage
 from server.services.context import ServiceContext, Tx
+from server.transparency import keys as log_keys
 
 COMMIT_SCHEME = "sha256(ujian-key-commit/v1 0x00 ‖ salt ‖ canonical scoring spec)"
 
@@ -76,9 +77,13 @@ def definition_json(package: ExamPackage) -> dict[str, Any]:
     }
 
 
-def manifest(package: ExamPackage) -> dict[str, Any]:
-    """Everything public about the exam (no key): what the opening checkpoint pins."""
-    return {
+def manifest(package: ExamPackage, log: dict[str, str] | None = None) -> dict[str, Any]:
+    """Everything public about the exam (no key): what the opening checkpoint pins.
+
+    ``log`` (origin and vkey) pins the log's signing key; each roster row names the candidate's session
+    and formation (village × position), which the verifier needs to replay time windows and ranks.
+    """
+    public: dict[str, Any] = {
         "definition": definition_json(package),
         "items": [
             {
@@ -95,8 +100,14 @@ def manifest(package: ExamPackage) -> dict[str, Any]:
             for i in package.bank.items
         ],
         "media": sorted(package.bank.media),
-        "roster": [{"number": r.number, "session": r.session} for r in package.roster.rows],
+        "roster": [
+            {"number": r.number, "session": r.session, "village": r.village, "position": r.position}
+            for r in package.roster.rows
+        ],
     }
+    if log is not None:
+        public["log"] = dict(log)
+    return public
 
 
 class SetupService:
@@ -115,7 +126,6 @@ class SetupService:
         spec_raw = scoring_spec(package)
         salt = new_salt()
         commitment = commit(canonical.encode(spec_raw), salt)
-        manifest_hash = hashlib.sha256(canonical.encode(manifest(package))).hexdigest()
 
         async def unit(tx: Tx) -> Any:
             if await qe.exam_by_code(tx.s, code=d.code) is not None:
@@ -129,6 +139,9 @@ class SetupService:
                         )
                     ]
                 )
+            identity, new_key = await log_keys.ensure_log_key(tx, self.ctx.config, d.code)
+            public = canonical.encode(manifest(package, {"origin": identity.origin, "vkey": identity.vkey}))
+            manifest_hash = hashlib.sha256(public).hexdigest()
             exam = Exam(
                 code=d.code,
                 title=d.title,
@@ -142,6 +155,7 @@ class SetupService:
             )
             tx.s.add(exam)
             await tx.s.flush()
+            tx.s.add(ExamManifest(exam_id=exam.id, manifest=public))
             for pos, item in enumerate(package.bank.items):
                 tx.s.add(
                     Item(
@@ -153,6 +167,7 @@ class SetupService:
                         text=item.text,
                         image=item.image,
                         options_json=json.dumps([{"id": o.id, "text": o.text, "image": o.image} for o in item.options]),
+                        extra_json=json.dumps(dict(item.extra)) if item.extra else None,
                     )
                 )
             for sha, media in package.bank.media.items():
@@ -203,9 +218,11 @@ class SetupService:
                 )
             )
             await tx.record(KeyCommitted(exam=d.code, commitment=commitment, scheme=COMMIT_SCHEME))
-            return tuple(sorted(sessions))
+            if new_key:
+                await tx.record(log_keys.key_event(identity))
+            return tuple(sorted(sessions)), manifest_hash
 
-        session_codes = await self.ctx.write(unit)
+        session_codes, manifest_hash = await self.ctx.write(unit)
         return ImportSummary(
             exam=d.code,
             items=len(package.bank.items),

@@ -62,11 +62,18 @@ async def roster(s: AsyncSession) -> Sequence[tuple[Candidate, Attempt]]:
 
 
 async def answers_of(s: AsyncSession, *, attempt_id: int) -> Sequence[Answer]:
-    return (await s.execute(select(Answer).where(Answer.attempt_id == attempt_id))).scalars().all()
+    # populate_existing: answers are written with Core statements, so refresh any copy the session holds.
+    stmt = select(Answer).where(Answer.attempt_id == attempt_id).execution_options(populate_existing=True)
+    return (await s.execute(stmt)).scalars().all()
 
 
 async def answer(s: AsyncSession, *, attempt_id: int, item_code: str) -> Answer | None:
-    return await s.get(Answer, (attempt_id, item_code))
+    stmt = (
+        select(Answer)
+        .where(Answer.attempt_id == attempt_id, Answer.item_code == item_code)
+        .execution_options(populate_existing=True)
+    )
+    return (await s.execute(stmt)).scalar_one_or_none()
 
 
 async def receipt(s: AsyncSession, *, attempt_id: int, idem_key: str) -> AnswerReceipt | None:

@@ -49,6 +49,12 @@ def test_demo_keys_give_full_marks() -> None:
     for item in package.bank.items:
         key = item.raw["key"]
         best[item.code] = max(key, key=key.get) if item.kind == "tkp" else key
+        if item.kind == "short_text":
+            best[item.code] = key[0] if isinstance(key, list) else key["answers"][0]
+        if item.kind == "typing":
+            text = item.raw["params"]["text"]
+            keys = [[100 * n, ch] for n, ch in enumerate(text)]
+            best[item.code] = {"typed": text, "elapsed_ms": 100 * len(text), "keystrokes": keys, "pasted": False}
     result = grade(package.exam_spec, best)
     assert result.total_milli == result.max_total_milli
     assert result.passed
@@ -152,4 +158,4 @@ def test_examples_in_the_committee_docs_load() -> None:
             loaded.append(load_bank(data, "soal.csv", {"ikon-folder.png": png}))
         elif body.startswith("no_peserta"):
             loaded.append(load_roster(data, "peserta.csv"))
-    assert len(loaded) == 4
+    assert len(loaded) == 5

@@ -7,10 +7,11 @@ import {
   showMessage, withLang, wireLoginForm,
 } from "./common.js";
 import { Journal, journalKey } from "./journal.js";
+import { KINDS, answered as kindAnswered, renderKind } from "./kinds.js";
 
 const PING_MS = 10000;
 const PAUSE_POLL_MS = 2000;
-const INSTRUCTIONS_POLL_MS = 5000;
+const INSTRUCTIONS_POLL_MS = 15000;
 const TICK_MS = 250;
 const WARN_MS = 5 * 60 * 1000;
 const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -48,15 +49,15 @@ function initLogin() {
 // ----- answer values ---------------------------------------------------------------------------------
 
 function isAnswered(value) {
-  if (value === null || value === undefined) return false;
-  if (Array.isArray(value)) return value.length > 0;
-  return true;
+  return kindAnswered(value);
 }
 
-function sameValue(a, b) {
+function sameValue(a, b, ordered = false) {
   if (Array.isArray(a) && Array.isArray(b)) {
+    if (ordered) return a.length === b.length && a.every((v, i) => v === b[i]);
     return a.length === b.length && [...a].sort().join("\u0000") === [...b].sort().join("\u0000");
   }
+  if (a && b && typeof a === "object" && typeof b === "object") return JSON.stringify(a) === JSON.stringify(b);
   return (a ?? null) === (b ?? null);
 }
 
@@ -87,6 +88,7 @@ class ExamApp {
     this.endingPromise = null;
     this.navButtons = [];
     this.optionButtons = [];
+    this.kindView = null;
     this.leaving = false;
   }
 
@@ -291,11 +293,26 @@ class ExamApp {
       $("instr-title").setAttribute("tabindex", "-1");
       $("instr-title").focus({ preventScroll: true });
     }
-    // Keep the session note current while the candidate waits for the proctor's signal.
+    // Keep the session note current while the candidate waits for the proctor's signal: a light ping
+    // (jittered, so a room of PCs does not ask in step), and the full state only when something changed.
+    this.watchInstructions();
+  }
+
+  watchInstructions() {
     clearTimeout(this.instrTimer);
-    this.instrTimer = setTimeout(() => {
-      if (this.mode === "instructions" && !this.starting) this.resync();
-    }, INSTRUCTIONS_POLL_MS);
+    this.instrTimer = setTimeout(async () => {
+      if (this.mode !== "instructions" || this.starting) return;
+      try {
+        const p = await api(this.url("/ping"), { timeoutMs: 5000 });
+        if (p.status !== this.state.status || (p.session && p.session !== this.state.session?.status)) {
+          this.resync();
+          return;
+        }
+      } catch (err) {
+        if (this.handleAuth(err)) return;
+      }
+      this.watchInstructions();
+    }, INSTRUCTIONS_POLL_MS * (0.75 + Math.random() / 2));
   }
 
   async start() {
@@ -378,11 +395,32 @@ class ExamApp {
       $("q-image").removeAttribute("src");
     }
     const hints = { single: "exam.single_hint", tkp: "exam.tkp_hint", multi: "exam.multi_hint",
-      truefalse: "exam.truefalse_hint" };
+      truefalse: "exam.truefalse_hint", short_text: "exam.short_text_hint", numeric: "exam.numeric_hint",
+      ordering: "exam.ordering_hint", matching: "exam.matching_hint", typing: "exam.typing_hint",
+      document: "exam.practical_hint", spreadsheet: "exam.practical_hint" };
     setText($("q-hint"), this.t(hints[item.kind] || "exam.single_hint"));
 
     const box = $("q-options");
     box.replaceChildren();
+    if (this.kindView) this.kindView.stop();
+    this.kindView = null;
+    if (KINDS.has(item.kind)) {
+      box.removeAttribute("role");
+      box.setAttribute("aria-labelledby", "q-heading");
+      box.dataset.kind = item.kind;
+      this.optionButtons = [];
+      this.kindView = renderKind(item, box, {
+        t: this.t, lang: this.lang, msgs: this.msgs, value: this.view(item.id).value,
+        active: () => this.mode === "working",
+        save: (value) => {
+          if (this.mode !== "working") return;
+          this.change(item, value, Boolean(this.view(item.id).flag));
+        },
+        upload: (file) => this.upload(item, file),
+      });
+      this.refreshAnswerUI();
+      return;
+    }
     box.setAttribute("role", item.kind === "multi" ? "group" : "radiogroup");
     box.setAttribute("aria-labelledby", "q-heading");
     box.dataset.kind = item.kind;
@@ -459,7 +497,7 @@ class ExamApp {
 
   change(item, value, flag) {
     const now = this.view(item.id);
-    if (sameValue(now.value, value) && Boolean(now.flag) === flag) return;
+    if (sameValue(now.value, value, item.kind === "ordering") && Boolean(now.flag) === flag) return;
     this.journal.record(item.id, value, flag);
     this.refreshAnswerUI();
   }
@@ -488,13 +526,14 @@ class ExamApp {
     const item = this.items[this.current];
     if (!item) return;
     const v = this.view(item.id);
+    if (this.kindView) this.kindView.refresh(v.value ?? null);
     for (const button of this.optionButtons) {
       const value = JSON.parse(button.dataset.value);
       const on = item.kind === "multi" ? Array.isArray(v.value) && v.value.includes(value) : sameValue(v.value, value);
       button.setAttribute("aria-checked", String(on));
       button.classList.toggle("is-selected", on);
     }
-    $("btn-clear").hidden = !isAnswered(v.value);
+    $("btn-clear").hidden = !isAnswered(v.value) || (this.kindView !== null && !this.kindView.clearable);
     const unsure = $("btn-unsure");
     unsure.setAttribute("aria-pressed", String(Boolean(v.flag)));
     unsure.classList.toggle("is-on", Boolean(v.flag));

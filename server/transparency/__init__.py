@@ -1,0 +1,1 @@
+"""Transparency: the log's signing key, signed checkpoints, key reveal, results, receipts and the bundle."""
