@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grader import canonical
@@ -13,22 +13,38 @@ LEAF_VERSION = 1
 
 
 async def append(session: AsyncSession, event: DomainEvent, *, at_ms: int) -> int:
-    """Write ``event`` as the next leaf; the head-row update locks out other writers until commit."""
+    """Write ``event`` as the next leaf; the head-row update locks out other writers until commit.
+
+    For a transaction that appends one event; the writer's batches use ``lock_head``/``add``/``set_head``.
+    """
     # UPDATE … RETURNING takes the row lock in PostgreSQL and the write lock in SQLite, so no two
     # transactions can take the same number, and a rollback gives the number back: no gaps.
     result = await session.execute(
         update(LogHead).where(LogHead.id == 1).values(size=LogHead.size + 1).returning(LogHead.size)
     )
     seq = int(result.scalar_one())
+    add(session, seq, event, at_ms=at_ms)
+    return seq
+
+
+async def lock_head(session: AsyncSession) -> int:
+    """Lock the head row for the rest of the transaction (PostgreSQL row lock; SQLite writers already hold
+    the database lock from BEGIN IMMEDIATE) and return the log's size."""
+    result = await session.execute(select(LogHead.size).where(LogHead.id == 1).with_for_update())
+    return int(result.scalar_one())
+
+
+async def set_head(session: AsyncSession, size: int) -> None:
+    await session.execute(update(LogHead).where(LogHead.id == 1).values(size=size))
+
+
+def add(session: AsyncSession, seq: int, event: DomainEvent, *, at_ms: int) -> None:
+    """Stage the leaf ``seq`` in the session: the ORM inserts the batch's leaves together (one multi-row
+    INSERT at the next query or at commit) instead of one round trip per event."""
     leaf = canonical.encode(
         {"v": LEAF_VERSION, "seq": seq, "at": at_ms, "kind": event.kind, "data": event.data()}
     )
-    # A Core insert, not session.add: the log is append-only and never read back through the ORM in
-    # the same transaction, so the unit-of-work bookkeeping would be pure overhead on the hottest path.
-    await session.execute(
-        insert(Event).values(seq=seq, at_ms=at_ms, kind=event.kind, attempt_id=event.attempt(), leaf=leaf)
-    )
-    return seq
+    session.add(Event(seq=seq, at_ms=at_ms, kind=event.kind, attempt_id=event.attempt(), leaf=leaf))
 
 
 async def ensure_head(session: AsyncSession) -> None:

@@ -17,9 +17,12 @@ def make_engine(url: str, *, writer: bool = True) -> AsyncEngine:
         engine = create_async_engine(url, pool_size=1 if writer else 4, max_overflow=0 if writer else 4)
         _configure_sqlite(engine, begin="BEGIN IMMEDIATE" if writer else "BEGIN")
         return engine
-    # No pre-ping: it costs a round trip per checkout; a dropped connection fails one unit, which the
-    # writer reports, and the pool replaces it.
-    return create_async_engine(url, pool_size=20, max_overflow=20)
+    # The writer has an engine of its own, so a crowd of readers can never starve the log writer of a
+    # connection. No pre-ping: it costs a round trip per checkout; a dropped connection fails one
+    # batch, which the writer reports, and the pool replaces it.
+    if writer:
+        return create_async_engine(url, pool_size=2, max_overflow=2)
+    return create_async_engine(url, pool_size=16, max_overflow=8, pool_timeout=20)
 
 
 def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
@@ -49,7 +52,7 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.engine = make_engine(url)
-        self.read_engine = make_engine(url, writer=False) if self.is_sqlite else self.engine
+        self.read_engine = make_engine(url, writer=False)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         # SQLite has one writer anyway; queueing here avoids busy-waiting inside the driver threads.

@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from grader.problems import ProblemsError
 from server import keys
@@ -54,6 +56,12 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
                 f"Request refused ({exc.reason})",
             )
         )
+    except (SATimeoutError, DBAPIError, ConnectionError, TimeoutError) as exc:
+        # The database is overloaded or restarting: a clear "try again" (the browser's journal retries),
+        # never a bare 500. Logged, because it means the room is bigger than this server.
+        log.warning("database unavailable for %s %s: %s", request.method, request.path, exc)
+        return error_response(ApiError(503, "server.busy", "Server sedang sibuk, mencoba lagi…",
+                                       "The server is busy; retrying…", retry_after=2))
     except ProblemsError as err:
         first = err.problems[0]
         return error_response(

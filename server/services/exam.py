@@ -361,7 +361,9 @@ class ExamService:
         candidate = await qc.candidate_by_id(tx.s, candidate_id=candidate_id)
         assert candidate is not None
         attempt = await qc.attempt_of(tx.s, candidate_id=candidate_id, lock=True)
-        session = await qe.session_by_id(tx.s, session_id=candidate.session_id)
+        # get(), not a query: within a batch the session row is read once and committee changes to it
+        # made earlier in the same batch are seen through the identity map.
+        session = await tx.s.get(ExamSession, candidate.session_id)
         exam = await self.ctx.exam(tx.s, candidate.exam_id)
         assert attempt is not None and session is not None
         # (last-seen is tracked in memory by the live monitor: no write per request)

@@ -3,6 +3,11 @@
 One fsync then acknowledges a whole batch, so thousands of state changes per second fit through the
 single, serialised log writer without gaps: a unit that fails rolls back to its savepoint, and the
 head-row counter with it, before the next unit takes the next sequence number.
+
+For throughput a batch first runs optimistically: the head row is locked and read once, sequence numbers
+are counted in memory, leaves are inserted together, and no savepoints are taken. Only if some unit
+fails is that transaction rolled back and the batch run again with one savepoint per unit (units are
+database work only, so running one again is safe).
 """
 
 from __future__ import annotations
@@ -30,18 +35,35 @@ class Committed:
     event: Any
 
 
+class _Head:
+    """The batch's log size: read once under the head-row lock, counted in memory, written at the end."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+class _Retry(Exception):
+    """A unit failed in the optimistic pass: roll the batch back and run it with savepoints."""
+
+
 class Tx:
     """One unit's view of the batch transaction, plus the events it recorded."""
 
-    def __init__(self, session: Any, now_ms: int) -> None:
+    def __init__(self, session: Any, now_ms: int, head: _Head | None = None) -> None:
         self.s = session
         self.now_ms = now_ms
         self.recorded: list[Committed] = []
+        self._head = head
 
     async def record(self, event: Any) -> int:
         from server import audit
 
-        seq = await audit.append(self.s, event, at_ms=self.now_ms)
+        if self._head is None:
+            seq = await audit.append(self.s, event, at_ms=self.now_ms)
+        else:
+            self._head.size += 1
+            seq = self._head.size
+            audit.add(self.s, seq, event, at_ms=self.now_ms)
         self.recorded.append(Committed(seq=seq, at_ms=self.now_ms, event=event))
         return seq
 
@@ -107,17 +129,14 @@ class Writer:
     async def _commit(self, batch: list[_Job[Any]]) -> None:
         outcomes: list[tuple[_Job[Any], Any, BaseException | None, list[Committed]]] = []
         try:
-            async with self.db.transaction() as session:
-                for job in batch:
-                    if job.future.cancelled():
-                        continue  # the caller went away before we started: do nothing for it
-                    tx = Tx(session, self.clock.now_ms())
-                    try:
-                        async with session.begin_nested():
-                            result = await job.unit(tx)
-                        outcomes.append((job, result, None, tx.recorded))
-                    except Exception as exc:  # this unit alone is rolled back to its savepoint
-                        outcomes.append((job, None, exc, []))
+            try:
+                outcomes = await self._run(batch, isolate=False)
+            except _Retry as retry:
+                live = [job for job in batch if not job.future.cancelled()]
+                if len(live) == 1:  # nothing else to protect: the rollback was this unit's alone
+                    outcomes = [(live[0], None, retry.__cause__, [])]
+                else:
+                    outcomes = await self._run(batch, isolate=True)
         except Exception as exc:
             log.exception("batch commit failed; %d units not applied", len(batch))
             for job in batch:
@@ -140,3 +159,36 @@ class Writer:
                 await self.on_commit(committed)
             except Exception:
                 log.exception("after-commit publishing failed; the exam continues")
+
+    async def _run(
+        self, batch: list[_Job[Any]], *, isolate: bool
+    ) -> list[tuple[_Job[Any], Any, BaseException | None, list[Committed]]]:
+        """One transaction for the batch; ``isolate`` puts each unit in a savepoint of its own."""
+        from server import audit
+
+        outcomes: list[tuple[_Job[Any], Any, BaseException | None, list[Committed]]] = []
+        async with self.db.transaction() as session:
+            head = _Head(await audit.lock_head(session))
+            start = head.size
+            for job in batch:
+                if job.future.cancelled():
+                    continue  # the caller went away before we started: do nothing for it
+                tx = Tx(session, self.clock.now_ms(), head)
+                before = head.size
+                if not isolate:
+                    try:
+                        result = await job.unit(tx)
+                    except Exception as exc:
+                        raise _Retry() from exc
+                    outcomes.append((job, result, None, tx.recorded))
+                    continue
+                try:
+                    async with session.begin_nested():
+                        result = await job.unit(tx)
+                    outcomes.append((job, result, None, tx.recorded))
+                except Exception as exc:  # this unit alone is rolled back to its savepoint
+                    head.size = before
+                    outcomes.append((job, None, exc, []))
+            if head.size != start:
+                await audit.set_head(session, head.size)
+        return outcomes
