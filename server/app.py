@@ -10,9 +10,9 @@ from server import keys
 from server.clock import Clock, SystemClock
 from server.config import Config
 from server.db.engine import Database
-from server.http import candidate, committee
+from server.http import candidate, committee, pages
 from server.http import transparency as transparency_routes
-from server.http.common import errors_middleware, headers_middleware, html
+from server.http.common import errors_middleware, headers_middleware
 from server.live import install_live
 from server.security import RateLimiter
 from server.services.committee import CommitteeService
@@ -60,10 +60,6 @@ def transparency_ctx(*, loop: bool) -> Callable[[web.Application], AsyncIterator
     return ctx
 
 
-async def index(request: web.Request) -> web.StreamResponse:
-    return html(request, "index.html")
-
-
 async def healthz(request: web.Request) -> web.StreamResponse:
     return web.json_response({"ok": True})
 
@@ -78,8 +74,8 @@ def create_app(config: Config, *, clock: Clock | None = None, workers: bool = Tr
     app.cleanup_ctx.append(transparency_ctx(loop=workers))
     if workers:
         app.cleanup_ctx.append(autosubmit_ctx)
-    app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
+    app.add_routes(pages.routes)
     app.add_routes(candidate.routes)
     app.add_routes(committee.routes)
     app.add_routes(transparency_routes.routes)

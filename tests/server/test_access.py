@@ -112,3 +112,11 @@ async def test_security_headers_on_every_page(sqlite_harness: Harness) -> None:
         assert response.status == 200
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_the_grading_rules_are_public_and_escaped(sqlite_harness: Harness) -> None:
+    client = await sqlite_harness.make_client()
+    page = await (await client.get("/aturan")).text()
+    assert "Aturan penilaian" in page and "Grading rules" in page
+    assert "<table>" in page  # the scoring tables render
+    assert "<script" not in page.split("</header>", 1)[-1].split("<footer", 1)[0]
