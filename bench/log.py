@@ -5,10 +5,12 @@
                         [--verify-events 1000000] [--candidates 2000] [--skip-appends] [--skip-verify]
 
 1. Appends: a fresh database (SQLite file in a temp dir, or ``ujian_bench_<hex>`` on PostgreSQL, dropped at
-   the end) is migrated; the server's own ServiceContext (one writer, group commit, one savepoint per
-   unit, head-row lock) takes ``--events`` units from ``--writers`` concurrent callers, each unit logging
-   one answer event; the checkpointer runs alongside, signing every 2 s as in production. Printed: events
-   per second from the first call to the last acknowledgement (each acknowledged only after its commit).
+   the end) is migrated; the server's own ServiceContext (one writer, group commit, head-row lock, an
+   optimistic batch with savepoints only when a unit fails) takes ``--events`` units from ``--writers``
+   concurrent callers, each unit logging one answer event (``--fail-every N``: every Nth unit raises after
+   logging, forcing its batch onto the savepoint path); the checkpointer runs alongside, signing every 2 s
+   as in production. Printed: events per second from the first call to the last acknowledgement (each
+   acknowledged only after its commit).
 2. Proofs: inclusion and consistency proofs on a 1M-leaf LogTree (the structure the server keeps).
 3. Verify: a synthetic but complete exam bundle (``--candidates`` candidates answering until the log holds
    ``--verify-events`` events, a checkpoint every 10,000 events, key commitment and reveal, scores,
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import os
 import random
@@ -58,7 +61,7 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 # -- 1. appends -------------------------------------------------------------------------------------
 
 
-async def bench_appends(kind: str, events: int, writers: int, pg_dsn: str) -> float:
+async def bench_appends(kind: str, events: int, writers: int, pg_dsn: str, fail_every: int = 0) -> float:
     import asyncpg
 
     from server.clock import SystemClock
@@ -92,7 +95,7 @@ async def bench_appends(kind: str, events: int, writers: int, pg_dsn: str) -> fl
             for n in todo:
 
                 async def unit(tx: Tx, n: int = n) -> int:
-                    return await tx.record(
+                    seq = await tx.record(
                         AnswerSaved(
                             candidate=f"P-{w:04d}",
                             item=f"TIK-{n % 40:02d}",
@@ -103,8 +106,12 @@ async def bench_appends(kind: str, events: int, writers: int, pg_dsn: str) -> fl
                             attempt_id=None,
                         )
                     )
+                    if fail_every and n % fail_every == fail_every - 1:
+                        raise RuntimeError("refused")  # like a unit refusing after it logged
+                    return seq
 
-                await ctx.write(unit)
+                with contextlib.suppress(RuntimeError):
+                    await ctx.write(unit)
 
         started = time.perf_counter()
         await asyncio.gather(*(one_writer(w) for w in range(writers)))
@@ -113,10 +120,12 @@ async def bench_appends(kind: str, events: int, writers: int, pg_dsn: str) -> fl
         size = await checkpointer.sync()
         await ctx.stop()
         await db.dispose()
-        assert size == events, (size, events)
+        failed = events // fail_every if fail_every else 0
+        assert size == events - failed, (size, events, failed)
         rate = events / elapsed
+        note = f", 1 in {fail_every} units failing" if fail_every else ""
         print(
-            f"  {kind:8s} {events} appends from {writers} writers in {elapsed:.2f} s = {rate:,.0f} events/s "
+            f"  {kind:8s} {events} appends{note} from {writers} writers in {elapsed:.2f} s = {rate:,.0f} units/s "
             f"({ctx.writer.batches} group commits, {events / max(1, ctx.writer.batches):.0f} events per commit)",
             flush=True,
         )
@@ -302,6 +311,7 @@ def main() -> None:
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     p.add_argument("--events", type=int, default=60_000)
     p.add_argument("--writers", type=int, default=400)
+    p.add_argument("--fail-every", type=int, default=0, help="every Nth unit raises (savepoint fallback)")
     p.add_argument("--verify-events", type=int, default=1_000_000)
     p.add_argument("--candidates", type=int, default=2000)
     p.add_argument("--pg", default=os.environ.get("UJIAN_BENCH_PG", DEFAULT_PG), help="PostgreSQL admin DSN")
@@ -311,10 +321,10 @@ def main() -> None:
     print(f"$ python {shlex.join(['bench/log.py', *sys.argv[1:]])}")
     print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}")
     if not args.skip_appends:
-        print("appends (real writer: group commit, savepoint per unit, head-row lock; checkpointer running):")
+        print("appends (real writer: group commit, head-row lock, optimistic batches; checkpointer running):")
         kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
         for kind in kinds:
-            asyncio.run(bench_appends(kind, args.events, args.writers, args.pg))
+            asyncio.run(bench_appends(kind, args.events, args.writers, args.pg, args.fail_every))
     print("proofs:")
     bench_proofs()
     if not args.skip_verify:

@@ -19,6 +19,7 @@ from server.services.committee import CommitteeService
 from server.services.context import ServiceContext
 from server.services.exam import ExamService
 from server.services.setup import SetupService
+from server.services.uploads import UploadService
 from server.transparency.service import TransparencyService
 from server.video import install_video
 from server.workers import autosubmit_ctx
@@ -36,6 +37,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.EXAMS] = exams
     app[keys.COMMITTEE] = CommitteeService(ctx, exams)
     app[keys.SETUP] = SetupService(ctx)
+    app[keys.UPLOADS] = UploadService(ctx, exams)
     await app[keys.SETUP].initialise()
     app[keys.TRANSPARENCY] = TransparencyService(ctx)
     ctx.start()

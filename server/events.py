@@ -279,3 +279,16 @@ class VideoSegmentClosed(DomainEvent):
     bytes: int
     start_ms: int
     duration_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class UploadAccepted(DomainEvent):
+    """A candidate's practical-task file passed the upload checks and was stored (its hash is the evidence)."""
+
+    kind: ClassVar[str] = "upload.accepted"
+    candidate: str
+    item: str
+    sha256: str
+    name: str
+    size: int
+    attempt_id: int | None = None

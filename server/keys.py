@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from server.services.context import ServiceContext
     from server.services.exam import ExamService
     from server.services.setup import SetupService
+    from server.services.uploads import UploadService
     from server.transparency.service import TransparencyService
 
 CONFIG: web.AppKey[Config] = web.AppKey("config")
@@ -26,3 +27,4 @@ COMMITTEE: web.AppKey[CommitteeService] = web.AppKey("committee")
 SETUP: web.AppKey[SetupService] = web.AppKey("setup")
 LOGIN_LIMIT: web.AppKey[RateLimiter] = web.AppKey("login_limit")
 TRANSPARENCY: web.AppKey[TransparencyService] = web.AppKey("transparency")
+UPLOADS: web.AppKey[UploadService] = web.AppKey("uploads")

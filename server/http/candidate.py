@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import urllib.parse
 from typing import Any
 
 from aiohttp import web
@@ -183,3 +184,43 @@ async def media(request: web.Request) -> web.StreamResponse:
     return web.Response(
         body=data, content_type=content_type, headers={"Cache-Control": "private, max-age=86400, immutable"}
     )
+
+
+@routes.get("/ujian/files/{sha}")
+async def start_file(request: web.Request) -> web.StreamResponse:
+    """A practical task's starting file, from the candidate's own exam, as a download."""
+    candidate_id = await _candidate(request)
+    sha = request.match_info["sha"]
+    found = await request.app[keys.EXAMS].media(candidate_id=candidate_id, sha256=sha) if SHA256.match(sha) else None
+    if found is None:
+        raise web.HTTPNotFound()
+    content_type, data = found
+    return web.Response(body=data, content_type=content_type,
+                        headers={"Content-Disposition": "attachment", "Cache-Control": "private, max-age=3600"})
+
+
+@routes.post("/ujian/api/upload")
+async def upload(request: web.Request) -> web.StreamResponse:
+    """A practical task's result file: the raw bytes as the body, ``?item=CODE``.
+
+    The custom ``X-Ujian-Upload`` header is the CSRF guard here (a cross-site form cannot send it)."""
+    candidate_id = await _candidate(request)
+    if request.headers.get("X-Ujian-Upload") != "1":
+        raise ApiError(400, "upload.header", "Unggahan harus dikirim dari halaman ujian",
+                       "Uploads must be sent from the exam page")
+    item = request.query.get("item", "")
+    service = request.app[keys.UPLOADS]
+    _expected, max_bytes = await service.limit_for(candidate_id=candidate_id, item=item)
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise _too_large(max_bytes)
+    data = await request.content.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _too_large(max_bytes)
+    name = urllib.parse.unquote(request.headers.get("X-File-Name", ""))
+    return web.json_response(await service.accept(candidate_id=candidate_id, item=item, name=name, data=data))
+
+
+def _too_large(max_bytes: int) -> ApiError:
+    mb = max_bytes // (1024 * 1024)
+    return ApiError(413, "upload.too_large", f"Berkas terlalu besar (maksimal {mb} MB)",
+                    f"The file is too large (at most {mb} MB)", field="file")

@@ -31,6 +31,7 @@ from server.events import (
 )
 from server.services import item_view
 from server.services.context import ServiceContext, Tx
+from server.services.item_view import PRACTICAL_FORMATS
 from server.timing import Timer
 from server.transparency.actions import record_receipt
 
@@ -319,6 +320,12 @@ class ExamService:
             "max_total": result["max_total_milli"],
             "passed": result["passed"],
             "unit": "milli",
+            # Practical tasks: each rubric line with its plain description, next to the score.
+            "rubrics": [
+                {"item": it["code"], "score": it["score_milli"], "max": it["max_milli"], "lines": it["lines"]}
+                for it in result["items"]
+                if it.get("lines")
+            ],
         }
 
     # -- start -------------------------------------------------------------------------------------
@@ -429,6 +436,12 @@ class ExamService:
         problem = None if value is None else rule_for(kind).check_response(spec.item(item), value)
         if problem is not None:
             raise ApiError(400, "answer.value", problem.id, problem.en, field="value", problems=(problem,))
+        if kind in PRACTICAL_FORMATS and isinstance(value, dict):
+            from server.services.uploads import uploaded
+
+            if value.get("sha256") not in await uploaded(tx.s, attempt_id=attempt.id, item=item):
+                raise bad_request("answer.file", "Berkas ini belum diunggah untuk soal ini",
+                                  "This file has not been uploaded for this question", field="value")
         remaining = timer.remaining(tx.now_ms)
         current = await qc.answer(tx.s, attempt_id=attempt.id, item_code=item)
         if current is not None and current.seq >= seq:
@@ -525,7 +538,10 @@ class ExamService:
         submit_seq = await tx.record(
             AttemptSubmitted(candidate=candidate.number, reason=reason, answers_hash=digest, attempt_id=attempt.id)
         )
-        result = grade(self.ctx.spec(exam), answers)
+        from server.services.uploads import uploaded
+
+        files = await uploaded(tx.s, attempt_id=attempt.id)
+        result = grade(self.ctx.spec(exam), answers, files=files)
         inputs = hashlib.sha256(
             canonical.encode({"answers": digest, "exam": exam.code, "key_commitment": exam.key_commitment})
         ).hexdigest()

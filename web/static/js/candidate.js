@@ -437,6 +437,14 @@ class ExamApp {
     this.refreshAnswerUI();
   }
 
+  /** Send a practical task's file; the answer that names it is saved through the journal afterwards. */
+  upload(item, file) {
+    return api(this.url(`/upload?item=${encodeURIComponent(item.id)}`), {
+      method: "POST", raw: file, timeoutMs: 120000,
+      headers: { "X-Ujian-Upload": "1", "X-File-Name": encodeURIComponent(file.name) },
+    });
+  }
+
   optionButton({ key, value, text, image, multi = false, tf = false }) {
     const body = el("span", { class: "option__body" },
       el("span", { class: "option__text", text: text || "" }),
@@ -928,6 +936,26 @@ class ExamApp {
     overall.dataset.passed = String(Boolean(result.passed));
     overall.replaceChildren(`${this.t("exam.result_overall")}: `,
       el("strong", { text: this.t(result.passed ? "exam.passed" : "exam.failed").toUpperCase() }));
+    this.renderRubrics(result.rubrics || [], n);
+  }
+
+  /** Practical tasks: every rubric line with its published description, what was found, and its points. */
+  renderRubrics(rubrics, n) {
+    let box = $("result-rubrics");
+    if (!box) {
+      box = el("div", { id: "result-rubrics", class: "rubrics" });
+      $("result-overall").after(box);
+    }
+    const en = this.lang === "en";
+    box.replaceChildren(...rubrics.map((r) => el("section", { class: "rubric", dataset: { item: r.item } },
+      el("h2", { class: "rubric__title" }, `${this.t("exam.rubric_title")} ${r.item}: ${n(r.score)} / ${n(r.max)}`),
+      el("ul", { class: "rubric__lines" }, ...r.lines.map((line) => el("li", {
+        class: `rubric__line rubric__line--${line.passed ? "pass" : "fail"}`, dataset: { passed: String(line.passed) } },
+        el("span", { "aria-hidden": "true", text: line.passed ? "✔ " : "✘ " }),
+        el("strong", { text: en ? line.description_en : line.description_id }),
+        ` (${n(line.score_milli)} / ${n(line.max_milli)})`,
+        el("br"),
+        el("small", { text: en ? line.detail_en : line.detail_id })))))));
   }
 
   async logout() {

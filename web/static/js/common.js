@@ -80,12 +80,18 @@ function parseRetryAfter(value) {
  * Call the JSON API. Resolves with the parsed body on 2xx; rejects with ApiError otherwise.
  * Mutating calls always send Content-Type: application/json (part of the server's CSRF defence).
  */
-export async function api(url, { method = "GET", body, signal, timeoutMs = 15000 } = {}) {
-  const headers = { Accept: "application/json" };
+export async function api(url, { method = "GET", body, raw, headers: extra = {}, signal, timeoutMs = 15000 } = {}) {
+  const headers = { Accept: "application/json", ...extra };
   const init = { method, headers, credentials: "same-origin", cache: "no-store", redirect: "follow" };
   if (method !== "GET" && method !== "HEAD") {
-    headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body === undefined ? {} : body);
+    if (raw !== undefined) {
+      // A file (practical task): the bytes themselves, not JSON.
+      headers["Content-Type"] = "application/octet-stream";
+      init.body = raw;
+    } else {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body === undefined ? {} : body);
+    }
   }
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
