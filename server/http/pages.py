@@ -18,7 +18,7 @@ RULES = ROOT / "content" / "grading-rules.md"
 def rules_html() -> str:
     """The published rules, rendered once; raw HTML in the source is escaped, never passed through."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    return md.render(RULES.read_text(encoding="utf-8"))
+    return str(md.render(RULES.read_text(encoding="utf-8")))
 
 
 @routes.get("/")

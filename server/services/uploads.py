@@ -85,4 +85,4 @@ async def uploaded(s: AsyncSession, *, attempt_id: int, item: str | None = None)
     stmt = select(Upload.sha256, Upload.data).where(Upload.attempt_id == attempt_id)
     if item is not None:
         stmt = stmt.where(Upload.item_code == item)
-    return {sha: data for sha, data in (await s.execute(stmt)).all()}
+    return dict((await s.execute(stmt)).all())

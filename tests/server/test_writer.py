@@ -69,7 +69,7 @@ async def test_concurrent_units_get_gap_free_sequence_numbers(writer: tuple[Writ
 
 
 async def test_a_failing_unit_does_not_undo_its_neighbours(writer: tuple[Writer, Database, list[Committed]]) -> None:
-    w, db, _ = writer
+    w, _db, _ = writer
 
     async def good(tx: Tx) -> int:
         return await tx.record(CommitteeLoggedIn(user="good", role="admin"))
