@@ -225,3 +225,22 @@ ENCRYPTED_OOXML = (
 LEGACY_DOC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "WordDocument".encode("utf-16-le")
 WINDOWS_EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 200
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def finish_budget_task(start: bytes) -> bytes:
+    """The demo's spreadsheet task done right: SUM total in B7, Rupiah format on B2:B7, a column chart."""
+    from openpyxl.chart import BarChart as _Bar
+
+    book = openpyxl.load_workbook(io.BytesIO(start))
+    sheet = book.active
+    assert sheet is not None
+    sheet["B7"] = "=SUM(B2:B6)"
+    for row in range(2, 8):
+        sheet.cell(row, 2).number_format = '_-"Rp"* #,##0_-;-"Rp"* #,##0_-;_-"Rp"* "-"_-;_-@_-'
+    chart = _Bar()
+    chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=6), titles_from_data=True)
+    sheet.add_chart(chart, "D2")
+    out = io.BytesIO()
+    book.save(out)
+    total = sum(int(sheet.cell(row, 2).value) for row in range(2, 7))
+    return with_cached_values(out.getvalue(), "xl/worksheets/sheet1.xml", {"B7": str(total)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from grader.problems import ProblemsError
 from grader.scoring import grade
 from server.importers import ExamPackage, build_package, load_bank, load_definition, load_dir, load_roster
+from tests.grader.office_builders import finish_budget_task
 from tests.server.importers.builders import (
     assert_at,
     bank_row,
@@ -33,7 +35,7 @@ def test_demo_folder_loads_cleanly() -> None:
     assert {kinds.count(k) for k in ("multi", "truefalse")} >= {2}
     assert kinds.count("truefalse") >= 2
     assert kinds.count("tkp") >= 3
-    assert len(package.bank.media) == 1
+    assert len(package.bank.media) == 2  # the folder icon and the spreadsheet task's starting file
     assert any(item.image for item in package.bank.items)
     rows = package.roster.rows
     assert len(rows) == 12
@@ -55,7 +57,15 @@ def test_demo_keys_give_full_marks() -> None:
             text = item.raw["params"]["text"]
             keys = [[100 * n, ch] for n, ch in enumerate(text)]
             best[item.code] = {"typed": text, "elapsed_ms": 100 * len(text), "keystrokes": keys, "pasted": False}
-    result = grade(package.exam_spec, best)
+    files = {}
+    for item in package.bank.items:
+        if item.kind == "spreadsheet":
+            start = package.bank.media[item.raw["params"]["start_sha256"]].data
+            done = finish_budget_task(start)
+            sha = hashlib.sha256(done).hexdigest()
+            files[sha] = done
+            best[item.code] = {"sha256": sha, "name": "anggaran-selesai.xlsx"}
+    result = grade(package.exam_spec, best, files=files)
     assert result.total_milli == result.max_total_milli
     assert result.passed
 
