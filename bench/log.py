@@ -175,8 +175,14 @@ def synthetic_exam(items: int = 40) -> dict[str, Any]:
         "sections": [{"code": "TIK", "title": "TIK", "weight": "1", "pass_min": None}],
         "pass_total_min": None,
         "items": [
-            {"code": f"TIK-{i:02d}", "section": "TIK", "kind": "single", "points": 5,
-             "options": ["A", "B", "C", "D"], "key": "ABCD"[i % 4]}
+            {
+                "code": f"TIK-{i:02d}",
+                "section": "TIK",
+                "kind": "single",
+                "points": 5,
+                "options": ["A", "B", "C", "D"],
+                "key": "ABCD"[i % 4],
+            }
             for i in range(items)
         ],
     }
@@ -221,8 +227,17 @@ def write_synthetic_bundle(path: Path, *, target: int, candidates: int) -> int:
             checkpoints.append(seq)
         return seq
 
-    emit(t0, "exam.imported", {"exam": spec["code"], "manifest_hash": hashlib.sha256(manifest_bytes).hexdigest(),
-                               "items": len(spec["items"]), "candidates": candidates, "sessions": ["S1"]})
+    emit(
+        t0,
+        "exam.imported",
+        {
+            "exam": spec["code"],
+            "manifest_hash": hashlib.sha256(manifest_bytes).hexdigest(),
+            "items": len(spec["items"]),
+            "candidates": candidates,
+            "sessions": ["S1"],
+        },
+    )
     emit(t0, "key.committed", {"exam": spec["code"], "commitment": commitment, "scheme": "bench"})
     emit(t0, "log.key", {"origin": origin, "vkey": signer.verifier.vkey})
     emit(t0 + 1000, "session.opened", {"by": "admin", "reason": "mulai", "session": "S1", "token_hash": "x"})
@@ -239,8 +254,18 @@ def write_synthetic_bundle(path: Path, *, target: int, candidates: int) -> int:
             item = f"TIK-{rng.randrange(40):02d}"
             value = "ABCD"[rng.randrange(4)]
             answers[n][item] = value
-            emit(at, "answer.saved", {"candidate": n, "item": item, "value": value, "flag": False, "seq": j + 1,
-                                      "remaining_ms": duration_ms - (at - (start_at + k))})
+            emit(
+                at,
+                "answer.saved",
+                {
+                    "candidate": n,
+                    "item": item,
+                    "value": value,
+                    "flag": False,
+                    "seq": j + 1,
+                    "remaining_ms": duration_ms - (at - (start_at + k)),
+                },
+            )
     end = start_at + duration_ms - 5000
     receipts = []
     scores: dict[str, Scored] = {}
@@ -248,22 +273,58 @@ def write_synthetic_bundle(path: Path, *, target: int, candidates: int) -> int:
         digest = answers_digest(answers[n])
         submit = emit(end + k, "attempt.submitted", {"candidate": n, "reason": "candidate", "answers_hash": digest})
         result = grade(exam, answers[n])
-        scored = emit(end + k, "attempt.scored", {
-            "candidate": n, "grader_version": GRADER_VERSION,
-            "inputs_hash": inputs_hash(digest, spec["code"], commitment),
-            "total_milli": result.total_milli, "passed": result.passed,
-            "sections": [s.as_json() for s in result.sections]})
+        scored = emit(
+            end + k,
+            "attempt.scored",
+            {
+                "candidate": n,
+                "grader_version": GRADER_VERSION,
+                "inputs_hash": inputs_hash(digest, spec["code"], commitment),
+                "total_milli": result.total_milli,
+                "passed": result.passed,
+                "sections": [s.as_json() for s in result.sections],
+            },
+        )
         scores[n] = Scored(n, result.total_milli, result.passed)
-        receipts.append({"v": 1, "exam": spec["code"], "candidate": n, "first_seq": first[n], "submit_seq": submit,
-                         "last_seq": scored, "answers_hash": digest, "answers": answers[n]})
+        receipts.append(
+            {
+                "v": 1,
+                "exam": spec["code"],
+                "candidate": n,
+                "first_seq": first[n],
+                "submit_seq": submit,
+                "last_seq": scored,
+                "answers_hash": digest,
+                "answers": answers[n],
+            }
+        )
     close = end + duration_ms
     emit(close, "session.closed", {"by": "admin", "reason": "selesai", "session": "S1", "absent": []})
-    emit(close, "key.revealed", {"by": "admin", "reason": "otomatis", "exam": spec["code"],
-                                 "commitment": commitment, "salt": salt.hex(), "spec": spec})
+    emit(
+        close,
+        "key.revealed",
+        {
+            "by": "admin",
+            "reason": "otomatis",
+            "exam": spec["code"],
+            "commitment": commitment,
+            "salt": salt.hex(),
+            "spec": spec,
+        },
+    )
     formations = formation_results(roster, scores)
-    published = emit(close + 1, "results.published", {
-        "by": "admin", "reason": "hasil", "exam": spec["code"], "grader_version": GRADER_VERSION,
-        "ranking": RANKING_RULE, "formations": formations})
+    published = emit(
+        close + 1,
+        "results.published",
+        {
+            "by": "admin",
+            "reason": "hasil",
+            "exam": spec["code"],
+            "grader_version": GRADER_VERSION,
+            "ranking": RANKING_RULE,
+            "formations": formations,
+        },
+    )
     stream.close()
     if checkpoints[-1:] != [seq]:
         checkpoints.append(seq)
@@ -273,16 +334,21 @@ def write_synthetic_bundle(path: Path, *, target: int, candidates: int) -> int:
     # The first receipt carries the final checkpoint and the inclusion proof of its submit, as printed.
     r = receipts[0]
     r["checkpoint"] = final_note
-    r["leaf"] = leaf_bytes(r["submit_seq"], end, "attempt.submitted", {
-        "candidate": r["candidate"], "reason": "candidate", "answers_hash": r["answers_hash"]}).decode()
+    r["leaf"] = leaf_bytes(
+        r["submit_seq"],
+        end,
+        "attempt.submitted",
+        {"candidate": r["candidate"], "reason": "candidate", "answers_hash": r["answers_hash"]},
+    ).decode()
     r["proof"] = [encode_base64(p) for p in tree.inclusion_proof(r["submit_seq"] - 1, seq)]
     lines = [json_bytes(r) for r in receipts]
     writer.add_bytes("receipts.jsonl", b"".join(lines))
     writer.add_bytes("manifest.json", manifest_bytes + b"\n")
     writer.add_json("bundle.json", {"format": BUNDLE_FORMAT, "exam": spec["code"], "size": seq})
     writer.add_json("key-reveal.json", {"seq": seq - 1, "salt": salt.hex(), "spec": spec, "commitment": commitment})
-    writer.add_json("scoring.json", {"grader_version": GRADER_VERSION, "ranking": RANKING_RULE, "spec": spec,
-                                     "corrections": []})
+    writer.add_json(
+        "scoring.json", {"grader_version": GRADER_VERSION, "ranking": RANKING_RULE, "spec": spec, "corrections": []}
+    )
     writer.add_json("results.json", {"seq": published, "exam": spec["code"], "formations": formations})
     writer.add_json("witnesses.json", [])
     writer.close()

@@ -25,6 +25,8 @@ BUNDLE_JSON = "bundle.json"
 MANIFEST = "manifest.json"
 EVENTS = "events.jsonl"
 CHECKPOINTS_DIR = "checkpoints/"
+FILES_DIR = "files/"
+"""Uploaded files of practical tasks, by lowercase hex SHA-256: what the grader needs to recompute them."""
 KEY_REVEAL = "key-reveal.json"
 SCORING = "scoring.json"
 RESULTS = "results.json"
@@ -300,6 +302,13 @@ class BundleReader:
     def checkpoint_files(self) -> list[tuple[str, bytes]]:
         return [(n, self.read(n)) for n in self.names() if n.startswith(CHECKPOINTS_DIR)]
 
+    def get(self, sha256: str, /) -> bytes | None:
+        """An uploaded file by SHA-256 (a ``grader.files.FileStore``; the grader checks the hash)."""
+        try:
+            return self.read(FILES_DIR + sha256)
+        except BundleFormatError:
+            return None
+
 
 # -- writing ----------------------------------------------------------------------------------------
 
@@ -381,6 +390,7 @@ Files / Berkas:
 - scoring.json     grader version, ranking rule, the spec in force (with logged corrections)
 - results.json     the published scores and ranks per formation
 - receipts.jsonl   the receipt every candidate got at submit
+- files/           uploaded files of practical tasks, named by SHA-256 (needed to recompute their scores)
 
 Give the verifier the checkpoints you kept (berita acara, witnesses) with --checkpoint: a rewritten log
 is then shown to be a fork. Details: docs/transparency.md.

@@ -41,6 +41,7 @@ from grader.bundle import (
 from grader.checkpoint import Checkpoint, open_checkpoint
 from grader.commitment import verify_commitment
 from grader.errors import KeyFormatError, VerificationError
+from grader.files import CachedFiles
 from grader.merkle import leaf_hash, verify_consistency, verify_inclusion
 from grader.model import ExamSpec
 from grader.note import Verifier, decode_base64, parse_vkey
@@ -297,6 +298,7 @@ class BundleVerifier:
         self.checkpoints: list[tuple[str, Checkpoint, bytes]] = []
         self.spec_versions: list[tuple[dict[str, Any], ExamSpec | None]] | None = None
         self._receipts_cache: list[tuple[str, dict[str, Any]]] | None = None
+        self.files = CachedFiles(reader)
 
     def fail(self, check_id: str, message: str) -> None:
         check = self.report.check(check_id)
@@ -1020,7 +1022,7 @@ class BundleVerifier:
             if exam is None or c.submitted is None or c.submitted_hash is None:
                 self.fail("scores", f"seq {score.seq}: {c.number} has no submitted answers to grade")
                 continue
-            result = grade(exam, c.submitted)
+            result = grade(exam, c.submitted, files=self.files)
             expected = inputs_hash(c.submitted_hash, self.exam_code, commitment, applied)
             problems = []
             if data.get("total_milli") != result.total_milli:
@@ -1063,7 +1065,7 @@ class BundleVerifier:
                 and c.submit_seq is not None
                 and c.submit_seq < before
             ):
-                r = grade(exam, c.submitted)
+                r = grade(exam, c.submitted, files=self.files)
                 scores[c.number] = Scored(c.number, r.total_milli, r.passed)
         roster = [{"number": c.number, "village": c.village, "position": c.position} for c in self.candidates.values()]
         return formation_results(roster, scores)

@@ -41,9 +41,7 @@ async def set_head(session: AsyncSession, size: int) -> None:
 def add(session: AsyncSession, seq: int, event: DomainEvent, *, at_ms: int) -> None:
     """Stage the leaf ``seq`` in the session: the ORM inserts the batch's leaves together (one multi-row
     INSERT at the next query or at commit) instead of one round trip per event."""
-    leaf = canonical.encode(
-        {"v": LEAF_VERSION, "seq": seq, "at": at_ms, "kind": event.kind, "data": event.data()}
-    )
+    leaf = canonical.encode({"v": LEAF_VERSION, "seq": seq, "at": at_ms, "kind": event.kind, "data": event.data()})
     session.add(Event(seq=seq, at_ms=at_ms, kind=event.kind, attempt_id=event.attempt(), leaf=leaf))
 
 

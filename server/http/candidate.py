@@ -11,7 +11,7 @@ from aiohttp import web
 
 from server import keys
 from server.errors import UNAUTHORIZED, ApiError
-from server.http.common import client_key, html, json_body, lang_of, rate_limited, set_cookie, text_field
+from server.http.common import html, json_body, lang_of, limited_login, logout_response, set_cookie, text_field
 from server.live import BRIDGE
 from web.render import strings
 
@@ -75,20 +75,12 @@ async def login(request: web.Request) -> web.StreamResponse:
     number = text_field(body, "number", max_len=64).strip()
     pin = text_field(body, "pin", max_len=32)
     token = text_field(body, "token", max_len=32)
-    limiter = request.app[keys.LOGIN_LIMIT]
-    address = f"ip:{client_key(request)}"
-    account = f"candidate:{number}"
-    wait = limiter.wait(address, account)
-    if wait:
-        raise rate_limited(wait)
     device = request.cookies.get(DEVICE) or secrets.token_urlsafe(24)
-    try:
-        result = await request.app[keys.EXAMS].login(number=number, pin=pin, token=token, device_id=device)
-    except ApiError as err:
-        if err.status == 401:
-            limiter.fail(address, account)
-        raise
-    limiter.succeed(account)
+    result = await limited_login(
+        request,
+        f"candidate:{number}",
+        lambda: request.app[keys.EXAMS].login(number=number, pin=pin, token=token, device_id=device),
+    )
     response = web.json_response({"ok": True})
     hours = request.app[keys.CONFIG].session_hours
     set_cookie(response, request, COOKIE, result.token, max_age=hours * 3600)
@@ -98,13 +90,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/ujian/api/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
-    await json_body(request)
-    token = request.cookies.get(COOKIE)
-    if token:
-        await request.app[keys.EXAMS].logout(token=token)
-    response = web.json_response({"ok": True})
-    response.del_cookie(COOKIE, path="/")
-    return response
+    return await logout_response(request, COOKIE, lambda token: request.app[keys.EXAMS].logout(token=token))
 
 
 async def _with_receipt(request: web.Request, candidate_id: int, state: dict[str, Any]) -> dict[str, Any]:

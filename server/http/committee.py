@@ -9,7 +9,7 @@ from aiohttp import web
 from server import keys
 from server.db.queries import events as qev
 from server.errors import UNAUTHORIZED, ApiError
-from server.http.common import client_key, html, json_body, lang_of, rate_limited, set_cookie, text_field
+from server.http.common import html, json_body, lang_of, limited_login, logout_response, set_cookie, text_field
 from server.services.committee import Member
 from web.render import strings
 
@@ -42,18 +42,11 @@ async def login(request: web.Request) -> web.StreamResponse:
     body = await json_body(request)
     username = text_field(body, "username", max_len=64).strip()
     password = text_field(body, "password", max_len=200)
-    limiter = request.app[keys.LOGIN_LIMIT]
-    address, account = f"ip:{client_key(request)}", f"committee:{username}"
-    wait = limiter.wait(address, account)
-    if wait:
-        raise rate_limited(wait)
-    try:
-        token = await request.app[keys.COMMITTEE].login(username=username, password=password)
-    except ApiError as err:
-        if err.status == 401:
-            limiter.fail(address, account)
-        raise
-    limiter.succeed(account)
+    token = await limited_login(
+        request,
+        f"committee:{username}",
+        lambda: request.app[keys.COMMITTEE].login(username=username, password=password),
+    )
     response = web.json_response({"ok": True})
     set_cookie(response, request, COOKIE, token, max_age=request.app[keys.CONFIG].session_hours * 3600)
     return response
@@ -61,13 +54,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/panitia/api/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
-    await json_body(request)
-    token = request.cookies.get(COOKIE)
-    if token:
-        await request.app[keys.COMMITTEE].logout(token=token)
-    response = web.json_response({"ok": True})
-    response.del_cookie(COOKIE, path="/")
-    return response
+    return await logout_response(request, COOKIE, lambda token: request.app[keys.COMMITTEE].logout(token=token))
 
 
 @routes.get("/panitia/api/overview")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from sqlalchemy.exc import DBAPIError
@@ -18,6 +18,7 @@ from web.render import DEFAULT_LANG, LANG_COOKIE, LANGS, render
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+T = TypeVar("T")
 
 # Room for a typing test's answer (MAX_TYPING_VALUE_BYTES = 64 KiB in server/services/exam.py) plus the envelope.
 MAX_JSON_BYTES = 80 * 1024
@@ -155,3 +156,31 @@ def rate_limited(wait: float) -> ApiError:
         f"Too many login attempts. Try again in {seconds} seconds.",
         retry_after=seconds,
     )
+
+
+async def limited_login(request: web.Request, account: str, attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run a login attempt under the per-address and per-account limit on failures."""
+    limiter = request.app[keys.LOGIN_LIMIT]
+    address = f"ip:{client_key(request)}"
+    wait = limiter.wait(address, account)
+    if wait:
+        raise rate_limited(wait)
+    try:
+        result = await attempt()
+    except ApiError as err:
+        if err.status == 401:
+            limiter.fail(address, account)
+        raise
+    limiter.succeed(account)
+    return result
+
+
+async def logout_response(request: web.Request, cookie: str, logout: Callable[[str], Awaitable[None]]) -> web.Response:
+    """Revoke the login behind ``cookie`` (if any) and clear the cookie."""
+    await json_body(request)
+    token = request.cookies.get(cookie)
+    if token:
+        await logout(token)
+    response = web.json_response({"ok": True})
+    response.del_cookie(cookie, path="/")
+    return response

@@ -4,10 +4,11 @@ One fsync then acknowledges a whole batch, so thousands of state changes per sec
 single, serialised log writer without gaps: a unit that fails rolls back to its savepoint, and the
 head-row counter with it, before the next unit takes the next sequence number.
 
-For throughput a batch first runs optimistically: the head row is locked and read once, sequence numbers
-are counted in memory, leaves are inserted together, and no savepoints are taken. Only if some unit
-fails is that transaction rolled back and the batch run again with one savepoint per unit (units are
-database work only, so running one again is safe).
+For throughput a batch runs optimistically: the head row is locked and read once, sequence numbers are
+counted in memory, leaves are inserted together, and no savepoints are taken. If a unit fails, that
+transaction is rolled back and the batch runs again without it (its error is its answer: it changed
+nothing); after a few failures in one batch the rest runs with one savepoint per unit. Units are database
+work only, so running one again is safe.
 """
 
 from __future__ import annotations
@@ -43,7 +44,15 @@ class _Head:
 
 
 class _Retry(Exception):
-    """A unit failed in the optimistic pass: roll the batch back and run it with savepoints."""
+    """The unit at ``index`` failed in an optimistic pass: roll the batch back and run it without that unit."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(index)
+        self.index = index
+        self.error = error
+
+
+OPTIMISTIC_TRIES = 3
 
 
 class Tx:
@@ -128,15 +137,16 @@ class Writer:
 
     async def _commit(self, batch: list[_Job[Any]]) -> None:
         outcomes: list[tuple[_Job[Any], Any, BaseException | None, list[Committed]]] = []
+        failed: dict[int, BaseException] = {}
         try:
-            try:
-                outcomes = await self._run(batch, isolate=False)
-            except _Retry as retry:
-                live = [job for job in batch if not job.future.cancelled()]
-                if len(live) == 1:  # nothing else to protect: the rollback was this unit's alone
-                    outcomes = [(live[0], None, retry.__cause__, [])]
-                else:
-                    outcomes = await self._run(batch, isolate=True)
+            for _ in range(OPTIMISTIC_TRIES):
+                try:
+                    outcomes = await self._run(batch, failed, isolate=False)
+                    break
+                except _Retry as retry:
+                    failed[retry.index] = retry.error
+            else:
+                outcomes = await self._run(batch, failed, isolate=True)
         except Exception as exc:
             log.exception("batch commit failed; %d units not applied", len(batch))
             for job in batch:
@@ -161,16 +171,20 @@ class Writer:
                 log.exception("after-commit publishing failed; the exam continues")
 
     async def _run(
-        self, batch: list[_Job[Any]], *, isolate: bool
+        self, batch: list[_Job[Any]], failed: dict[int, BaseException], *, isolate: bool
     ) -> list[tuple[_Job[Any], Any, BaseException | None, list[Committed]]]:
-        """One transaction for the batch; ``isolate`` puts each unit in a savepoint of its own."""
+        """One transaction for the batch without the units that already ``failed``; ``isolate`` puts each
+        unit in a savepoint of its own, otherwise a failing unit raises ``_Retry``."""
         from server import audit
 
         outcomes: list[tuple[_Job[Any], Any, BaseException | None, list[Committed]]] = []
         async with self.db.transaction() as session:
             head = _Head(await audit.lock_head(session))
             start = head.size
-            for job in batch:
+            for index, job in enumerate(batch):
+                if index in failed:
+                    outcomes.append((job, None, failed[index], []))
+                    continue
                 if job.future.cancelled():
                     continue  # the caller went away before we started: do nothing for it
                 tx = Tx(session, self.clock.now_ms(), head)
@@ -179,7 +193,7 @@ class Writer:
                     try:
                         result = await job.unit(tx)
                     except Exception as exc:
-                        raise _Retry() from exc
+                        raise _Retry(index, exc) from exc
                     outcomes.append((job, result, None, tx.recorded))
                     continue
                 try:

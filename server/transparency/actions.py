@@ -14,7 +14,7 @@ from grader.problems import ProblemsError
 from grader.scoring import grade
 from grader.verify import answers_digest, apply_correction, inputs_hash
 from grader.version import GRADER_VERSION
-from server.db.models import Attempt, Candidate, Event, Exam, ExamSession, Receipt
+from server.db.models import Attempt, Candidate, Event, Exam, ExamSession, Receipt, Upload
 from server.db.queries import candidates as qc
 from server.errors import bad_request, conflict
 from server.events import AttemptRegraded, KeyCorrected, KeyRevealed, ResultsPublished
@@ -126,7 +126,10 @@ async def correct_key(tx: Tx, exam: Exam, *, item: object, approvals: object, by
     for attempt, candidate in rows:
         answers = {a.item_code: json.loads(a.value_json) for a in await qc.answers_of(tx.s, attempt_id=attempt.id)}
         answers = {k: v for k, v in answers.items() if v is not None}
-        result = grade(exam_spec, answers)
+        files = dict(
+            (await tx.s.execute(select(Upload.sha256, Upload.data).where(Upload.attempt_id == attempt.id))).all()
+        )
+        result = grade(exam_spec, answers, files=files)
         attempt.result_json = json.dumps(result.as_json())
         attempt.total_milli, attempt.passed = result.total_milli, result.passed
         attempt.inputs_hash = inputs_hash(answers_digest(answers), exam.code, exam.key_commitment, applied)

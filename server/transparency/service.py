@@ -14,6 +14,7 @@ from sqlalchemy import select
 from grader.bundle import (
     BUNDLE_FORMAT,
     BUNDLE_JSON,
+    FILES_DIR,
     KEY_REVEAL,
     MANIFEST,
     RANKING_RULE,
@@ -31,7 +32,7 @@ from grader.errors import KeyFormatError, VerificationError
 from grader.note import parse_vkey
 from grader.version import GRADER_VERSION
 from server.db.models import Checkpoint as CheckpointRow
-from server.db.models import Cosignature, Event, Exam, ExamManifest, Receipt
+from server.db.models import Cosignature, Event, Exam, ExamManifest, Receipt, Upload
 from server.db.queries import candidates as qc
 from server.db.queries import exams as qe
 from server.errors import ApiError, bad_request, conflict, not_found
@@ -438,9 +439,19 @@ class TransparencyService:
                 b"".join(json_bytes(v) for v in sorted(receipt_views, key=lambda v: v["candidate"])),
             )
             await asyncio.to_thread(writer.add_bytes, README, README_TEXT.encode())
+            await self._write_files(writer)
         finally:
             await asyncio.to_thread(writer.close)
         return {"path": str(out), "size": size, "exam": exam.code, "checkpoints": len(rows)}
+
+    async def _write_files(self, writer: BundleWriter) -> None:
+        """Every uploaded file once, by hash: the verifier regrades practical tasks from these bytes."""
+        async with self.ctx.db.read() as s:
+            hashes = (await s.execute(select(Upload.sha256).distinct().order_by(Upload.sha256))).scalars().all()
+        for sha in hashes:
+            async with self.ctx.db.read() as s:
+                data = (await s.execute(select(Upload.data).where(Upload.sha256 == sha).limit(1))).scalar_one()
+            await asyncio.to_thread(writer.add_bytes, FILES_DIR + sha, bytes(data))
 
     async def _write_events(self, writer: BundleWriter, size: int) -> None:
         stream = await asyncio.to_thread(writer.open_events)

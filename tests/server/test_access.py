@@ -52,12 +52,12 @@ async def test_a_candidate_cookie_is_not_a_committee_login_and_vice_versa(sqlite
 
 
 async def test_no_candidate_route_takes_an_id_of_someone_else(sqlite_harness: Harness) -> None:
-    # The only dynamic candidate route is media by content hash, scoped to the candidate's own exam:
-    # the attempt is always the caller's own, found from their login, never from the request.
+    # The only dynamic candidate routes are files by content hash (images, practical starting files),
+    # scoped to the candidate's own exam: the attempt is always the caller's own, found from their login.
     app: web.Application = sqlite_harness.app
     dynamic = {r.resource.canonical for r in app.router.routes()
                if r.resource is not None and r.resource.canonical.startswith("/ujian") and "{" in r.resource.canonical}
-    assert dynamic == {"/ujian/media/{sha}"}
+    assert dynamic == {"/ujian/media/{sha}", "/ujian/files/{sha}"}
     a = await sqlite_harness.candidate(0)
     b = await sqlite_harness.candidate(1)
     await a.post("/ujian/api/answer", json={"item": "TIK-01", "value": "A", "seq": 1, "key": "same-key"})
@@ -68,6 +68,7 @@ async def test_no_candidate_route_takes_an_id_of_someone_else(sqlite_harness: Ha
     assert state_a["answers"]["TIK-01"]["value"] == "A"
     assert state_b["answers"]["TIK-01"]["value"] == "B"  # same idempotency key, different attempt: no clash
     assert (await a.get("/ujian/media/" + "0" * 64)).status == 404
+    assert (await a.get("/ujian/files/" + "0" * 64)).status == 404
 
 
 async def test_logins_are_rate_limited_with_retry_after(sqlite_harness: Harness) -> None:
