@@ -54,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     public = sub.add_parser("public", help="run a read-only public edge (/live, video relay), fed through Redis")
     public.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     public.add_argument("--port", type=int, default=8080, help="port (default 8080)")
-    public.add_argument("--upstream", default=None, help="exam server URL to relay video from (optional)")
+    public.add_argument("--upstream", default=None, help="exam server URL: relay its video and its record (/transparansi)")
     sub.add_parser("migrate", help="apply database migrations").add_argument("--config", type=Path)
     imp = sub.add_parser("import", help="import an exam folder (ujian.toml, soal.*, peserta.*, gambar/)")
     imp.add_argument("folder", type=Path)
@@ -199,7 +199,7 @@ def cmd_public(args: argparse.Namespace) -> int:
     video = (VideoSettings(sources=(), archive_dir=data_dir_from_env() / "video-relay", upstream=args.upstream)
              if args.upstream else None)
     print(f"Ujian Terbuka public edge\n  Live: http://{args.host}:{args.port}/live", flush=True)
-    run_public(PublicSettings(live, video), host=args.host, port=args.port)
+    run_public(PublicSettings(live, video, args.upstream), host=args.host, port=args.port)
     return 0
 
 

@@ -28,21 +28,27 @@ class PublicSettings:
     live: LiveSettings
     video: Any | None = field(default=None)
     """A ``stream.video`` VideoSettings; when given, ``setup_video(app, video)`` adds the relay."""
+    upstream: str | None = None
+    """The exam server's URL; when given, ``/transparansi`` (checkpoints, proofs, bundle) is relayed."""
 
 
 def create_public_app(settings: LiveSettings | PublicSettings) -> web.Application:
     """The edge application: GET/HEAD only, apart from Socket.IO's own polling transport."""
     public = settings if isinstance(settings, PublicSettings) else PublicSettings(settings)
     if public.live.role != "edge":
-        public = PublicSettings(_as_edge(public.live), public.video)
+        public = PublicSettings(_as_edge(public.live), public.video, public.upstream)
     app = web.Application(client_max_size=64 * 1024)
     setup_live(app, public.live)
     app.router.add_static("/static", STATIC, append_version=False)
     app.router.add_get("/", _root)
     if public.video is not None:
-        from stream.video import setup_video  # type: ignore[attr-defined]  # optional, built alongside
+        from stream.video.routes import setup_video
 
         setup_video(app, public.video)
+    if public.upstream:
+        from stream.record_relay import RecordRelay
+
+        RecordRelay(public.upstream).install(app)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -48,3 +49,6 @@ def test_spreadsheet_task_upload_and_rubric_result(demo_server: DemoServer, page
     expect(lines).to_have_count(3)
     expect(page.locator('#result-rubrics li[data-passed="true"]')).to_have_count(3)
     expect(page.locator("#result-rubrics")).to_contain_text("rumus SUM")
+    # The receipt: the answers' hash now, the signed checkpoint a few seconds later.
+    expect(page.locator("#receipt-hash")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+    expect(page.locator("#result-receipt")).to_have_attribute("data-signed", "true", timeout=20_000)

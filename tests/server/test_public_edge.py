@@ -30,7 +30,8 @@ async def scaled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
     async for harness in start_harness(tmp_path, "sqlite", ExamFolder(), redis_url=REDIS_URL):
         env = {**os.environ, "UJIAN_REDIS_URL": str(REDIS_URL), "UJIAN_LIVE_CHANNEL": prefix,
                "UJIAN_LIVE_KEY_PREFIX": prefix + ":"}
-        edge = ServerProcess(["public"], env, tmp_path, free_port())
+        upstream = str(harness.server.make_url("")).rstrip("/")
+        edge = ServerProcess(["public", "--upstream", upstream], env, tmp_path, free_port())
         await asyncio.to_thread(edge.start, 30.0, "/live/api/health")
         try:
             yield harness, edge
@@ -87,3 +88,21 @@ async def test_an_answer_on_the_exam_server_reaches_a_viewer_on_the_edge(scaled:
         for path in ("/ujian", "/ujian/api/login", "/panitia", "/panitia/api/overview"):
             async with http.post(edge.url + path, json={}) as response:
                 assert response.status in (404, 405), path
+
+
+async def test_the_edge_relays_the_record_read_only(scaled: tuple[Harness, ServerProcess]) -> None:
+    harness, edge = scaled
+    exam = await harness.make_client()
+    async with aiohttp.ClientSession() as http:
+        direct = await exam.get("/transparansi/events?after=0")
+        assert direct.status == 200
+        async with http.get(edge.url + "/transparansi/events?after=0") as relayed:
+            assert relayed.status == 200
+            assert await relayed.read() == await direct.read()
+            assert relayed.headers["Content-Type"] == direct.headers["Content-Type"]
+        async with http.get(edge.url + "/transparansi") as page:
+            assert page.status == 200 and "text/html" in page.headers["Content-Type"]
+        async with http.get(edge.url + "/transparansi/bundle.zip") as bundle:
+            assert bundle.status == 404  # only after the close, as on the exam server
+        async with http.post(edge.url + "/transparansi/events") as post:
+            assert post.status == 405

@@ -900,11 +900,47 @@ class ExamApp {
     $("result-pending").hidden = Boolean(result);
     $("result-overall").hidden = !result;
     if (result) this.renderResult(result);
+    this.renderReceipt(state.receipt);
     if (firstTime) {
       this.showView("result");
       $("result-title").setAttribute("tabindex", "-1");
       $("result-title").focus({ preventScroll: true });
       window.scrollTo(0, 0);
+    }
+  }
+
+  /** The candidate's receipt: the hash of their final answers and, once signed, the checkpoint holding it. */
+  renderReceipt(receipt) {
+    let box = $("result-receipt");
+    if (!box) {
+      box = el("section", { id: "result-receipt", class: "receipt" });
+      $("result-note").before(box);
+    }
+    if (!receipt) {
+      box.hidden = true;
+      return;
+    }
+    box.hidden = false;
+    const signed = Boolean(receipt.checkpoint);
+    box.dataset.signed = String(signed);
+    box.replaceChildren(
+      el("h2", { text: this.t("exam.receipt_title") }),
+      el("p", { text: this.t("exam.receipt_hash") }),
+      el("code", { class: "receipt__hash", id: "receipt-hash", text: receipt.answers_hash }),
+      el("p", { text: this.t(signed ? "exam.receipt_signed" : "exam.receipt_waiting") }),
+      el("a", { class: "btn btn-big", id: "receipt-print", href: "/ujian/receipt", target: "_blank", rel: "noopener" },
+        this.t("exam.receipt_print")));
+    if (!signed) {
+      // The next signed checkpoint comes within seconds; fetch the receipt again until it is there.
+      clearTimeout(this.receiptTimer);
+      this.receiptTimer = setTimeout(async () => {
+        try {
+          this.state = await api(this.url("/attempt"));
+          this.renderReceipt(this.state.receipt);
+        } catch (err) {
+          this.handleAuth(err);
+        }
+      }, 3000);
     }
   }
 
