@@ -65,6 +65,7 @@ MAX_TRIES = 10  # a person clicks "Masuk"/"Mulai" again, but not forever
 
 # -- processes and measurements ---------------------------------------------------------------------------
 
+
 def raise_nofile() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
@@ -115,17 +116,27 @@ def core_busy() -> dict[int, tuple[int, int]]:
 
 
 def busy_percent(before: dict[int, tuple[int, int]], after: dict[int, tuple[int, int]]) -> dict[int, float]:
-    return {cpu: 100.0 * (after[cpu][0] - before[cpu][0]) / max(1, after[cpu][1] - before[cpu][1])
-            for cpu in after if cpu in before}
+    return {
+        cpu: 100.0 * (after[cpu][0] - before[cpu][0]) / max(1, after[cpu][1] - before[cpu][1])
+        for cpu in after
+        if cpu in before
+    }
 
 
 def code_revision() -> str:
     """The commit measured, and whether server/ had uncommitted changes."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "server"], cwd=ROOT, capture_output=True,
-                               text=True, timeout=10, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "server"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return head + (" + uncommitted changes in server/" if dirty else "")
@@ -153,6 +164,7 @@ def ms(value: float) -> str:
 
 
 # -- databases --------------------------------------------------------------------------------------------
+
 
 @contextlib.asynccontextmanager
 async def fresh_database(kind: str, workdir: Path, admin_dsn: str) -> AsyncIterator[tuple[str, str | None]]:
@@ -215,8 +227,9 @@ class PgBackends:
             return
         conn = await asyncpg.connect(self.admin_dsn)
         try:
-            pids = [r["pid"] for r in await conn.fetch(
-                "SELECT pid FROM pg_stat_activity WHERE datname = $1", self.name)]
+            pids = [
+                r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", self.name)
+            ]
         finally:
             await conn.close()
         for pid in pids:
@@ -232,21 +245,32 @@ class PgBackends:
 
 # -- the server process -----------------------------------------------------------------------------------
 
+
 class Server:
     def __init__(self, url: str, secret: str, workdir: Path) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / "server.log"
-        env = {**os.environ, "UJIAN_DATABASE_URL": url, "UJIAN_SECRET_KEY": secret,
-               "UJIAN_DATA_DIR": str(workdir / "data"), "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "UJIAN_DATABASE_URL": url,
+            "UJIAN_SECRET_KEY": secret,
+            "UJIAN_DATA_DIR": str(workdir / "data"),
+            "PYTHONUNBUFFERED": "1",
+        }
         env.pop("UJIAN_CONFIG", None)
-        self.command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1",
-                        "--port", str(self.port)]
+        self.command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         self._log = self.log_path.open("wb")
         # Its own session: Ctrl+C reaches only us, and we stop the server ourselves in ``stop``.
-        self.proc = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=self._log,
-                                     stderr=subprocess.STDOUT, preexec_fn=_server_preexec,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_server_preexec,
+            start_new_session=True,
+        )
         self.pid = self.proc.pid
 
     async def ready(self, timeout_s: float = 30.0) -> None:
@@ -285,9 +309,24 @@ class Profiler:
         self.proc: subprocess.Popen[bytes] | None = None
         self.out = out
         if out is not None:
-            self.proc = subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--format", "raw",
-                                          "--rate", "200", "--nonblocking", "--threads", "-o", str(out)],
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(
+                [
+                    "py-spy",
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--format",
+                    "raw",
+                    "--rate",
+                    "200",
+                    "--nonblocking",
+                    "--threads",
+                    "-o",
+                    str(out),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -299,6 +338,7 @@ class Profiler:
 
 
 # -- the candidates ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class Day:
@@ -337,10 +377,19 @@ async def _retrying(what: str, action: Callable[[], Any], timings: Timings) -> A
     return None
 
 
-async def candidate_day(bot: SimulatedCandidate, http: aiohttp.ClientSession, day: Day, *, total: int,
-                        login_at: float, start_delay: float, args: argparse.Namespace,
-                        rng: random.Random) -> None:
+async def candidate_day(
+    bot: SimulatedCandidate,
+    http: aiohttp.ClientSession,
+    day: Day,
+    *,
+    total: int,
+    login_at: float,
+    start_delay: float,
+    args: argparse.Namespace,
+    rng: random.Random,
+) -> None:
     await asyncio.sleep(max(0.0, login_at - time.perf_counter()))
+
     async def login() -> bool:
         await bot.login(http)
         return True
@@ -388,8 +437,14 @@ def _started(day: Day, total: int) -> None:
         day.all_started.set()
 
 
-async def answering(bot: SimulatedCandidate, http: aiohttp.ClientSession, day: Day,
-                    items: list[dict[str, Any]], args: argparse.Namespace, rng: random.Random) -> None:
+async def answering(
+    bot: SimulatedCandidate,
+    http: aiohttp.ClientSession,
+    day: Day,
+    items: list[dict[str, Any]],
+    args: argparse.Namespace,
+    rng: random.Random,
+) -> None:
     """Answer items in order (revisiting from the top when done) and ping, until the phase ends."""
     # Wait for the phase's end to be known (set when the start storm is over).
     await day.answering.wait()
@@ -420,16 +475,17 @@ async def answering(bot: SimulatedCandidate, http: aiohttp.ClientSession, day: D
 async def open_session(base: str) -> str:
     """The proctor logs in and opens the session over HTTP; returns the token to announce."""
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        async with http.post(base + "/panitia/api/login",
-                             json={"username": PROCTOR[0], "password": PROCTOR[1]}) as r:
+        async with http.post(base + "/panitia/api/login", json={"username": PROCTOR[0], "password": PROCTOR[1]}) as r:
             assert r.status == 200, await r.text()
-        async with http.post(base + f"/panitia/api/sessions/{SESSION}/open",
-                             json={"reason": "Benchmark: sesi dibuka"}) as r:
+        async with http.post(
+            base + f"/panitia/api/sessions/{SESSION}/open", json={"reason": "Benchmark: sesi dibuka"}
+        ) as r:
             assert r.status == 200, await r.text()
             return str((await r.json())["token"])
 
 
 # -- one run ----------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Result:
@@ -448,8 +504,11 @@ async def run_one(kind: str, args: argparse.Namespace) -> Result:
         async with fresh_database(kind, workdir, args.postgres_url) as (url, pg_name):
             began = time.perf_counter()
             await import_exam(url, secret, generated.folder)
-            print(f"[{kind}] imported {args.candidates} candidates, {args.items} items in "
-                  f"{time.perf_counter() - began:.1f} s", flush=True)
+            print(
+                f"[{kind}] imported {args.candidates} candidates, {args.items} items in "
+                f"{time.perf_counter() - began:.1f} s",
+                flush=True,
+            )
             server = Server(url, secret, workdir)
             profiler: Profiler | None = None
             try:
@@ -466,21 +525,28 @@ async def run_one(kind: str, args: argparse.Namespace) -> Result:
                     shutil.copyfile(server.log_path, args.keep_log)
 
 
-async def drive(kind: str, args: argparse.Namespace, server: Server, cards: Sequence[tuple[str, str]],
-                pg: PgBackends) -> Result:
+async def drive(
+    kind: str, args: argparse.Namespace, server: Server, cards: Sequence[tuple[str, str]], pg: PgBackends
+) -> Result:
     token = await open_session(server.base)
     rng = random.Random(args.seed)
     day = Day()
     timings = Timings()
     n = len(cards)
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
-    sessions = [aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=timeout,
-                                      connector=aiohttp.TCPConnector(limit=2, ttl_dns_cache=None))
-                for _ in range(n)]
+    sessions = [
+        aiohttp.ClientSession(
+            cookie_jar=aiohttp.CookieJar(unsafe=True),
+            timeout=timeout,
+            connector=aiohttp.TCPConnector(limit=2, ttl_dns_cache=None),
+        )
+        for _ in range(n)
+    ]
     pace = Pace(min_s=args.pace[0], max_s=args.pace[1])
-    bots = [SimulatedCandidate(server.base, number, pin, token, pace=pace, seed=i, timings=timings,
-                               session=http) for i, ((number, pin), http) in enumerate(zip(cards, sessions,
-                                                                                             strict=True))]
+    bots = [
+        SimulatedCandidate(server.base, number, pin, token, pace=pace, seed=i, timings=timings, session=http)
+        for i, ((number, pin), http) in enumerate(zip(cards, sessions, strict=True))
+    ]
     marks: dict[str, tuple[float, float, dict[int, tuple[int, int]]]] = {}
 
     async def mark(name: str) -> None:
@@ -493,9 +559,14 @@ async def drive(kind: str, args: argparse.Namespace, server: Server, cards: Sequ
     t0 = time.perf_counter() + 1.0
     arrivals = sorted(t0 + rng.uniform(0, args.login_window) for _ in range(n))
     delays = [rng.uniform(0, args.start_storm) if args.start_storm > 0 else 0.0 for _ in range(n)]
-    tasks = [asyncio.create_task(candidate_day(bot, http, day, total=n, login_at=arrivals[i],
-                                               start_delay=delays[i], args=args, rng=random.Random(i)))
-             for i, (bot, http) in enumerate(zip(bots, sessions, strict=True))]
+    tasks = [
+        asyncio.create_task(
+            candidate_day(
+                bot, http, day, total=n, login_at=arrivals[i], start_delay=delays[i], args=args, rng=random.Random(i)
+            )
+        )
+        for i, (bot, http) in enumerate(zip(bots, sessions, strict=True))
+    ]
     try:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(day.all_logged_in.wait(), args.login_window + 120)
@@ -531,8 +602,10 @@ async def drive(kind: str, args: argparse.Namespace, server: Server, cards: Sequ
             timings.error(f"crash:{type(task.exception()).__name__}")
     client_cpu = time.process_time() - client_cpu0
     if args.dump:
-        rows = sorted([(t - day.storm_at, "save", lat) for t, lat in day.saves]
-                      + [(t - day.storm_at, "ping", lat) for t, lat in day.pings])
+        rows = sorted(
+            [(t - day.storm_at, "save", lat) for t, lat in day.saves]
+            + [(t - day.storm_at, "ping", lat) for t, lat in day.pings]
+        )
         text = "".join(f"{t:.3f}\t{what}\t{lat * 1000:.1f}\n" for t, what, lat in rows)
         await asyncio.to_thread(Path(f"{args.dump}-{kind}-{n}.tsv").write_text, text)
     rss, peak = memory_mb(server.pid)
@@ -552,16 +625,31 @@ async def drive(kind: str, args: argparse.Namespace, server: Server, cards: Sequ
     starts = timings.starts
     nan = float("nan")
     figures = {
-        "logins": len(logins), "logins_per_s": len(logins) / login_span if logins else 0.0,
-        "login_p50": pct(logins, 0.5), "login_p99": pct(logins, 0.99), "login_max": max(logins, default=nan),
-        "storm_s": storm_s, "started": day.started,
-        "start_p50": pct(starts, 0.5), "start_p99": pct(starts, 0.99), "start_max": max(starts, default=nan),
-        "saves": len(save_lat), "saves_per_s": len(save_lat) / args.duration,
-        "save_p50": pct(save_lat, 0.5), "save_p99": pct(save_lat, 0.99), "save_max": max(save_lat, default=nan),
-        "pings": len(ping_lat), "ping_p50": pct(ping_lat, 0.5), "ping_p99": pct(ping_lat, 0.99),
-        "wait_polls": waits_before_storm, "wait_p99": pct(day.waits, 0.99),
-        "cpu_total": marks["answering"][1] - marks["begin"][1], "rss_mb": rss, "peak_mb": peak,
-        "pg_cpu": pg.used(), "client_cpu": client_cpu,
+        "logins": len(logins),
+        "logins_per_s": len(logins) / login_span if logins else 0.0,
+        "login_p50": pct(logins, 0.5),
+        "login_p99": pct(logins, 0.99),
+        "login_max": max(logins, default=nan),
+        "storm_s": storm_s,
+        "started": day.started,
+        "start_p50": pct(starts, 0.5),
+        "start_p99": pct(starts, 0.99),
+        "start_max": max(starts, default=nan),
+        "saves": len(save_lat),
+        "saves_per_s": len(save_lat) / args.duration,
+        "save_p50": pct(save_lat, 0.5),
+        "save_p99": pct(save_lat, 0.99),
+        "save_max": max(save_lat, default=nan),
+        "pings": len(ping_lat),
+        "ping_p50": pct(ping_lat, 0.5),
+        "ping_p99": pct(ping_lat, 0.99),
+        "wait_polls": waits_before_storm,
+        "wait_p99": pct(day.waits, 0.99),
+        "cpu_total": marks["answering"][1] - marks["begin"][1],
+        "rss_mb": rss,
+        "peak_mb": peak,
+        "pg_cpu": pg.used(),
+        "client_cpu": client_cpu,
     }
     f = figures
     errors = dict(sorted(timings.errors.items()))
@@ -596,11 +684,13 @@ async def drive(kind: str, args: argparse.Namespace, server: Server, cards: Sequ
 def markdown_row(r: Result, args: argparse.Namespace) -> str:
     f = r.figures
     pg = f" + PG {f['pg_cpu']:.0f}" if f["pg_cpu"] is not None else ""
-    return (f"| {r.db} | {r.candidates} | {f['logins_per_s']:.1f} | {ms(f['login_p99'])} | "
-            f"{f['storm_s']:.2f} | {f['saves_per_s']:.1f} | "
-            f"{ms(f['save_p50'])} / {ms(f['save_p99'])} / {ms(f['save_max'])} | "
-            f"{ms(f['ping_p99'])} | {f['cpu_total']:.0f}{pg} | {f['peak_mb']:.0f} | "
-            f"{sum(r.errors.values())} |")
+    return (
+        f"| {r.db} | {r.candidates} | {f['logins_per_s']:.1f} | {ms(f['login_p99'])} | "
+        f"{f['storm_s']:.2f} | {f['saves_per_s']:.1f} | "
+        f"{ms(f['save_p50'])} / {ms(f['save_p99'])} / {ms(f['save_max'])} | "
+        f"{ms(f['ping_p99'])} | {f['cpu_total']:.0f}{pg} | {f['peak_mb']:.0f} | "
+        f"{sum(r.errors.values())} |"
+    )
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -609,25 +699,60 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--candidates", type=int, default=1000)
     p.add_argument("--login-window", type=float, default=60.0, help="seconds over which logins arrive")
     p.add_argument("--duration", type=float, default=120.0, help="seconds of answering")
-    p.add_argument("--pace", type=float, nargs=2, default=(20.0, 40.0), metavar=("MIN", "MAX"),
-                   help="seconds between one candidate's answers (default 20 40)")
+    p.add_argument(
+        "--pace",
+        type=float,
+        nargs=2,
+        default=(20.0, 40.0),
+        metavar=("MIN", "MAX"),
+        help="seconds between one candidate's answers (default 20 40)",
+    )
     p.add_argument("--items", type=int, default=40)
-    p.add_argument("--start-storm", type=float, default=0.0, metavar="SECONDS",
-                   help="everyone presses Mulai within this window (default 0: all at once)")
-    p.add_argument("--settle", type=float, default=10.0, help="seconds on the instructions page after the "
-                   "last login before the proctor's signal")
-    p.add_argument("--wait-poll", type=float, default=15.0, help="instructions-page poll of "
-                   "/ujian/api/ping (s, jittered ±25 %; the browser's INSTRUCTIONS_POLL_MS; 0: off)")
-    p.add_argument("--ping", type=float, default=10.0, help="GET /ujian/api/ping interval while working "
-                   "(s; the browser's PING_MS; 0: off)")
+    p.add_argument(
+        "--start-storm",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="everyone presses Mulai within this window (default 0: all at once)",
+    )
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=10.0,
+        help="seconds on the instructions page after the last login before the proctor's signal",
+    )
+    p.add_argument(
+        "--wait-poll",
+        type=float,
+        default=15.0,
+        help="instructions-page poll of "
+        "/ujian/api/ping (s, jittered ±25 %; the browser's INSTRUCTIONS_POLL_MS; 0: off)",
+    )
+    p.add_argument(
+        "--ping",
+        type=float,
+        default=10.0,
+        help="GET /ujian/api/ping interval while working (s; the browser's PING_MS; 0: off)",
+    )
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--postgres-url", default=os.environ.get("UJIAN_BENCH_POSTGRES_URL", DEFAULT_PG),
-                   help=f"admin DSN of an existing database (default {DEFAULT_PG})")
-    p.add_argument("--profile", metavar="PREFIX", default=None,
-                   help="record the server with py-spy into PREFIX-<db>-<n>.txt (collapsed stacks)")
+    p.add_argument(
+        "--postgres-url",
+        default=os.environ.get("UJIAN_BENCH_POSTGRES_URL", DEFAULT_PG),
+        help=f"admin DSN of an existing database (default {DEFAULT_PG})",
+    )
+    p.add_argument(
+        "--profile",
+        metavar="PREFIX",
+        default=None,
+        help="record the server with py-spy into PREFIX-<db>-<n>.txt (collapsed stacks)",
+    )
     p.add_argument("--keep-log", metavar="FILE", default=None, help="copy the server's log here")
-    p.add_argument("--dump", metavar="PREFIX", default=None,
-                   help="write every save and ping as 'seconds-since-storm kind latency' to PREFIX-<db>-<n>.tsv")
+    p.add_argument(
+        "--dump",
+        metavar="PREFIX",
+        default=None,
+        help="write every save and ping as 'seconds-since-storm kind latency' to PREFIX-<db>-<n>.tsv",
+    )
     args = p.parse_args(argv)
     if args.candidates < 1 or args.items < 2 or args.duration <= 0 or not 0 < args.pace[0] <= args.pace[1]:
         p.error("need --candidates >= 1, --items >= 2, --duration > 0 and 0 < MIN <= MAX")
@@ -652,8 +777,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         results.append(result)
     stamp = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     print(f"\n{stamp}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, code {revision}")
-    print("| db | candidates | logins/s | login p99 ms | start storm s | saves/s | save p50 / p99 / max ms | "
-          "ping p99 ms | server CPU s | peak RSS MiB | errors |")
+    print(
+        "| db | candidates | logins/s | login p99 ms | start storm s | saves/s | save p50 / p99 / max ms | "
+        "ping p99 ms | server CPU s | peak RSS MiB | errors |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(markdown_row(r, args))

@@ -57,6 +57,7 @@ def pin(cpus: set[int]):  # type: ignore[no-untyped-def]
     def preexec() -> None:
         os.sched_setaffinity(0, cpus)
         raise_nofile()
+
     return preexec
 
 
@@ -93,8 +94,16 @@ class _Viewer:
         self.inflate: Any = None
 
 
-def viewer_worker(out: Any, port_list: list[int], n: int, fid: str, cpu: int, window: tuple[float, float],
-                  deadline: float, connect_rate: int) -> None:
+def viewer_worker(
+    out: Any,
+    port_list: list[int],
+    n: int,
+    fid: str,
+    cpu: int,
+    window: tuple[float, float],
+    deadline: float,
+    connect_rate: int,
+) -> None:
     """Connect ``n`` viewers round-robin over ports, join ``fid``, record delta latencies in the window."""
     os.sched_setaffinity(0, {cpu})
     raise_nofile()
@@ -104,10 +113,12 @@ def viewer_worker(out: Any, port_list: list[int], n: int, fid: str, cpu: int, wi
     counts = {"joined": 0, "closed": 0, "failed": 0, "received": 0, "pings": 0, "deflate": 0}
     w0, w1 = window
     start_cpu = None
-    upgrade = ("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-               "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-               "Sec-WebSocket-Key: {key}\r\n"
-               "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n")
+    upgrade = (
+        "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: {key}\r\n"
+        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+    )
     join = json.dumps(["join", {"f": fid}], separators=(",", ":")).encode()
     opened = 0
     next_batch = time.monotonic()
@@ -131,7 +142,7 @@ def viewer_worker(out: Any, port_list: list[int], n: int, fid: str, cpu: int, wi
             now = time.time() * 1000.0
             i = payload.find(_T)
             j = payload.find(b",", i)
-            t = int(payload[i + 4:j])
+            t = int(payload[i + 4 : j])
             if w0 <= t / 1000.0 < w1:
                 lat.append(now - t)
                 counts["received"] += 1
@@ -165,7 +176,7 @@ def viewer_worker(out: Any, port_list: list[int], n: int, fid: str, cpu: int, wi
                 hl = 10
             if size - pos < hl + n:
                 break
-            payload = buf[pos + hl:pos + hl + n]
+            payload = buf[pos + hl : pos + hl + n]
             pos += hl + n
             op = b0 & 0x0F
             if b0 & 0x40:  # compressed (only if a server accepted our deflate offer)
@@ -247,7 +258,7 @@ def viewer_worker(out: Any, port_list: list[int], n: int, fid: str, cpu: int, wi
                     counts["deflate"] += 1
                 v.state = 2
                 v.buf = b""
-                rest = buf[end + 4:]
+                rest = buf[end + 4 :]
                 if rest:
                     frames(fd, v, rest)
                 continue
@@ -260,6 +271,7 @@ def viewer_worker(out: Any, port_list: list[int], n: int, fid: str, cpu: int, wi
 
 # -- servers -------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Server:
     kind: str
@@ -267,18 +279,30 @@ class Server:
     ports: list[int]
 
 
-def start_ours(edges: int, base_port: int, cpu: int, redis_url: str, channel: str, prefix: str,
-               ping_s: float) -> Server:
-    env = {**os.environ, "UJIAN_REDIS_URL": redis_url, "UJIAN_LIVE_CHANNEL": channel,
-           "UJIAN_LIVE_KEY_PREFIX": prefix, "UJIAN_LIVE_PING_INTERVAL_S": str(ping_s),
-           "PYTHONPATH": str(ROOT)}
+def start_ours(
+    edges: int, base_port: int, cpu: int, redis_url: str, channel: str, prefix: str, ping_s: float
+) -> Server:
+    env = {
+        **os.environ,
+        "UJIAN_REDIS_URL": redis_url,
+        "UJIAN_LIVE_CHANNEL": channel,
+        "UJIAN_LIVE_KEY_PREFIX": prefix,
+        "UJIAN_LIVE_PING_INTERVAL_S": str(ping_s),
+        "PYTHONPATH": str(ROOT),
+    }
     procs, ports = [], []
     for i in range(edges):
         port = base_port + i
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "stream.public", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, preexec_fn=pin({cpu}), stdout=subprocess.PIPE,
-            stderr=open(f"/tmp/fanout-edge-{port}.log", "wb")))  # noqa: SIM115
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "stream.public", "--host", "127.0.0.1", "--port", str(port)],
+                cwd=ROOT,
+                env=env,
+                preexec_fn=pin({cpu}),
+                stdout=subprocess.PIPE,
+                stderr=open(f"/tmp/fanout-edge-{port}.log", "wb"),  # noqa: SIM115 (the child owns it)
+            )
+        )
         ports.append(port)
     for p in procs:
         assert p.stdout is not None
@@ -293,9 +317,15 @@ def start_node(instances: int, base_port: int, cpu: int, ping_s: float) -> Serve
     procs, ports = [], []
     for i in range(instances):
         port = base_port + i
-        procs.append(subprocess.Popen(
-            ["node", "server.js", f"--port={port}", f"--ping-interval={int(ping_s * 1000)}"], cwd=NODE_DIR,
-            preexec_fn=pin({cpu}), stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+        procs.append(
+            subprocess.Popen(
+                ["node", "server.js", f"--port={port}", f"--ping-interval={int(ping_s * 1000)}"],
+                cwd=NODE_DIR,
+                preexec_fn=pin({cpu}),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+        )
         ports.append(port)
     for p in procs:
         assert p.stdout is not None
@@ -316,6 +346,7 @@ def stop(server: Server) -> None:
 
 
 # -- the exam side: real feed API, four score events a second ------------------------------------------
+
 
 class CountingSink:
     """Records the ``t`` of every delta the feed hands out: what every viewer should receive."""
@@ -342,8 +373,18 @@ class NodeSink:
         self.server = server
 
     async def deliver(self, update: Any) -> None:
-        line = json.dumps({"room": f"f:{update.fid}", "event": "delta", "data": update.delta,
-                           "snapshot": json.loads(update.snapshot)}, separators=(",", ":")).encode() + b"\n"
+        line = (
+            json.dumps(
+                {
+                    "room": f"f:{update.fid}",
+                    "event": "delta",
+                    "data": update.delta,
+                    "snapshot": json.loads(update.snapshot),
+                },
+                separators=(",", ":"),
+            ).encode()
+            + b"\n"
+        )
         for p in self.server.procs:
             assert p.stdin is not None
             p.stdin.write(line)
@@ -359,6 +400,7 @@ class NodeSink:
 async def drive(feed: Any, session: str, seats: int, rate: float, until: float) -> None:
     """Seats answer one question at a time and, now and then, submit with a score (ranks move)."""
     from stream.live.model import SeatRow
+
     answered = dict.fromkeys(range(seats), 0)
     total = 60
     deadline = int(time.time() * 1000) + 90 * 60_000
@@ -371,12 +413,30 @@ async def drive(feed: Any, session: str, seats: int, rate: float, until: float) 
         number = f"BJN-{seat:04d}"
         if i % 7 == 6:
             score = 40_000 + (i * 7919) % 60_000
-            row = SeatRow(number, f"Peserta {seat}", "Sukorejo", "Kepala Dusun", "submitted", answered[seat], total,
-                          sections=(("TWK", score // 2), ("TIU", score - score // 2)), total_milli=score,
-                          passed=score >= 65_000, submitted_at_ms=int(time.time() * 1000))
+            row = SeatRow(
+                number,
+                f"Peserta {seat}",
+                "Sukorejo",
+                "Kepala Dusun",
+                "submitted",
+                answered[seat],
+                total,
+                sections=(("TWK", score // 2), ("TIU", score - score // 2)),
+                total_milli=score,
+                passed=score >= 65_000,
+                submitted_at_ms=int(time.time() * 1000),
+            )
         else:
-            row = SeatRow(number, f"Peserta {seat}", "Sukorejo", "Kepala Dusun", "working", answered[seat], total,
-                          deadline_ms=deadline)
+            row = SeatRow(
+                number,
+                f"Peserta {seat}",
+                "Sukorejo",
+                "Kepala Dusun",
+                "working",
+                answered[seat],
+                total,
+                deadline_ms=deadline,
+            )
         await feed.seat_changed(session, row)
         i += 1
         next_at += period
@@ -398,16 +458,22 @@ async def run_scenario(kind: str, args: argparse.Namespace, base_port: int) -> d
         server = start_ours(args.edges, base_port, server_cpu, args.redis, f"{tag}-ch", f"{tag}:", args.ping)
         store = RedisStore(args.redis, prefix=f"{tag}:")
         feed = LiveFeed(coalesce_ms=args.coalesce_ms)
-        feed.sinks.append(CountingSink(RedisSink(store, RedisPublisher(args.redis, channel=f"{tag}-ch"),
-                                                 lambda: feed), published))
+        feed.sinks.append(
+            CountingSink(RedisSink(store, RedisPublisher(args.redis, channel=f"{tag}-ch"), lambda: feed), published)
+        )
     else:
         server = start_node(args.edges, base_port, server_cpu, args.ping)
         feed = LiveFeed(coalesce_ms=args.coalesce_ms)
         feed.sinks.append(CountingSink(NodeSink(server), published))
     try:
         info = SessionInfo(session, "Bench", sections=(("TWK", "TWK"), ("TIU", "TIU")))
-        await feed.replace_all(info, [SeatRow(f"BJN-{s:04d}", f"Peserta {s}", "Sukorejo", "Kepala Dusun",
-                                              "not_started", 0, 60) for s in range(args.seats)])
+        await feed.replace_all(
+            info,
+            [
+                SeatRow(f"BJN-{s:04d}", f"Peserta {s}", "Sukorejo", "Kepala Dusun", "not_started", 0, 60)
+                for s in range(args.seats)
+            ],
+        )
         await feed.flush()
         await asyncio.sleep(0.5)
         base_rss = sum(rss_bytes(p.pid) for p in server.procs)
@@ -420,10 +486,20 @@ async def run_scenario(kind: str, args: argparse.Namespace, base_port: int) -> d
         for w in range(workers):
             n = args.viewers // workers + (1 if w < args.viewers % workers else 0)
             parent, child = ctx.Pipe(duplex=False)
-            ports = server.ports[w % len(server.ports):] + server.ports[:w % len(server.ports)]
-            p = ctx.Process(target=viewer_worker, args=(child, ports, n, fid, load_cpu, (w0, w1),
-                                                        time.monotonic() + connect_s + args.settle
-                                                        + args.window + 30, args.connect_rate // workers))
+            ports = server.ports[w % len(server.ports) :] + server.ports[: w % len(server.ports)]
+            p = ctx.Process(
+                target=viewer_worker,
+                args=(
+                    child,
+                    ports,
+                    n,
+                    fid,
+                    load_cpu,
+                    (w0, w1),
+                    time.monotonic() + connect_s + args.settle + args.window + 30,
+                    args.connect_rate // workers,
+                ),
+            )
             p.start()
             procs.append(p)
             pipes.append(parent)
@@ -457,27 +533,47 @@ async def run_scenario(kind: str, args: argparse.Namespace, base_port: int) -> d
 
     deliveries = len(lat_sorted)
     return {
-        "server": f"{kind} x{len(server.procs)}", "viewers": args.viewers, "joined": counts.get("joined", 0),
-        "events_in_window": len(in_window), "expected": expected, "received": deliveries,
+        "server": f"{kind} x{len(server.procs)}",
+        "viewers": args.viewers,
+        "joined": counts.get("joined", 0),
+        "events_in_window": len(in_window),
+        "expected": expected,
+        "received": deliveries,
         "reach": deliveries / expected if expected else 0.0,
-        "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": lat_sorted[-1] if lat_sorted else float("nan"),
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "max_ms": lat_sorted[-1] if lat_sorted else float("nan"),
         "mean_ms": statistics.fmean(lat_sorted) if lat_sorted else float("nan"),
         "worst": [round(x) for x in lat_sorted[-5:]],
         "cpu_us_per_delivery": (cpu1 - cpu0) * 1e6 / deliveries if deliveries else float("nan"),
         "server_cpu_pct": (cpu1 - cpu0) * 100 / args.window,
         "mem_kb_per_viewer": (rss_joined - base_rss) / 1024 / max(1, counts.get("joined", 0)),
-        "dropped": counts.get("closed", 0), "failed_connects": counts.get("failed", 0),
-        "deflate_accepted": counts.get("deflate", 0), "pings_answered": counts.get("pings", 0),
+        "dropped": counts.get("closed", 0),
+        "failed_connects": counts.get("failed", 0),
+        "deflate_accepted": counts.get("deflate", 0),
+        "pings_answered": counts.get("pings", 0),
         "generator_cpu_pct": gen_cpu * 100 / args.window,
     }
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    cols = [("server", "{}"), ("viewers", "{}"), ("joined", "{}"), ("p50_ms", "{:.1f}"), ("p99_ms", "{:.1f}"),
-            ("max_ms", "{:.1f}"), ("reach", "{:.4f}"), ("cpu_us_per_delivery", "{:.2f}"),
-            ("server_cpu_pct", "{:.0f}"), ("mem_kb_per_viewer", "{:.1f}"), ("dropped", "{}"),
-            ("failed_connects", "{}"), ("deflate_accepted", "{}"), ("pings_answered", "{}"),
-            ("generator_cpu_pct", "{:.0f}")]
+    cols = [
+        ("server", "{}"),
+        ("viewers", "{}"),
+        ("joined", "{}"),
+        ("p50_ms", "{:.1f}"),
+        ("p99_ms", "{:.1f}"),
+        ("max_ms", "{:.1f}"),
+        ("reach", "{:.4f}"),
+        ("cpu_us_per_delivery", "{:.2f}"),
+        ("server_cpu_pct", "{:.0f}"),
+        ("mem_kb_per_viewer", "{:.1f}"),
+        ("dropped", "{}"),
+        ("failed_connects", "{}"),
+        ("deflate_accepted", "{}"),
+        ("pings_answered", "{}"),
+        ("generator_cpu_pct", "{:.0f}"),
+    ]
     print(" | ".join(c for c, _ in cols))
     for r in rows:
         print(" | ".join(f.format(r[c]) for c, f in cols))
@@ -510,7 +606,7 @@ def main() -> None:
     if (args.compare_node or args.only_node) and not shutil.which("node"):
         ap.error("node is not installed")
     print("command: python", " ".join(sys.argv), flush=True)
-    kinds = (["node"] if args.only_node else ["ours"] + (["node"] if args.compare_node else []))
+    kinds = ["node"] if args.only_node else ["ours"] + (["node"] if args.compare_node else [])
     rows = []
     for i, kind in enumerate(kinds):
         rows.append(asyncio.run(run_scenario(kind, args, 18_100 + 10 * i)))

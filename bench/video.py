@@ -47,18 +47,38 @@ def serve(args: argparse.Namespace) -> None:
 
     logging.basicConfig(level=logging.WARNING)
     width, height = (int(x) for x in args.size.split("x"))
-    enc = Encoding(width=width, height=height, fps=args.fps, bitrate_kbps=args.kbps, preset=args.preset,
-                   segment_s=args.segment_s)
-    settings = VideoSettings(sources=parse_sources([{"name": "Lab 1", "kind": "testsrc"}], encoding=enc),
-                             archive_dir=Path(args.archive), limits=ViewerLimits())
+    enc = Encoding(
+        width=width, height=height, fps=args.fps, bitrate_kbps=args.kbps, preset=args.preset, segment_s=args.segment_s
+    )
+    settings = VideoSettings(
+        sources=parse_sources([{"name": "Lab 1", "kind": "testsrc"}], encoding=enc),
+        archive_dir=Path(args.archive),
+        limits=ViewerLimits(),
+    )
     web.run_app(standalone_app(settings), host="127.0.0.1", port=args.port, print=None, access_log=None)
 
 
 class Server:
     def __init__(self, args: argparse.Namespace, port: int, archive: str) -> None:
-        self.argv = [sys.executable, str(Path(__file__).absolute()), "--serve", "--port", str(port),
-                     "--archive", archive, "--size", args.size, "--fps", str(args.fps), "--kbps", str(args.kbps),
-                     "--preset", args.preset, "--segment-s", str(args.segment_s)]
+        self.argv = [
+            sys.executable,
+            str(Path(__file__).absolute()),
+            "--serve",
+            "--port",
+            str(port),
+            "--archive",
+            archive,
+            "--size",
+            args.size,
+            "--fps",
+            str(args.fps),
+            "--kbps",
+            str(args.kbps),
+            "--preset",
+            args.preset,
+            "--segment-s",
+            str(args.segment_s),
+        ]
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -105,12 +125,12 @@ async def latency(server: Server, mode: str, seconds: float, fps: int) -> dict[s
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM,
-                                          args=["--autoplay-policy=no-user-gesture-required"])
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--autoplay-policy=no-user-gesture-required"])
         page = await browser.new_page()
         await page.goto(f"{server.url}/video/watch?measure=1&mode={mode}")
-        await page.wait_for_function("() => window.ujianVideoStats && window.ujianVideoStats.decoded > 5",
-                                     timeout=60_000)
+        await page.wait_for_function(
+            "() => window.ujianVideoStats && window.ujianVideoStats.decoded > 5", timeout=60_000
+        )
         await asyncio.sleep(3)  # settle at the live edge
         start = await page.evaluate("""() => {
             const q = document.querySelector('video').getVideoPlaybackQuality();
@@ -122,16 +142,23 @@ async def latency(server: Server, mode: str, seconds: float, fps: int) -> dict[s
             return {samples: s.samples, codes: s.codes, bad: s.bad, total: q.totalVideoFrames,
                     dropped: q.droppedVideoFrames}; }""")
         await browser.close()
-    samples = end["samples"][start["n"]:]
-    codes = end["codes"][start["n"]:]
+    samples = end["samples"][start["n"] :]
+    codes = end["codes"][start["n"] :]
     span_ms = (codes[-1] - codes[0]) if len(codes) > 1 else 0
     expected = round(span_ms * fps / 1000) + 1 if codes else 0
     shown = len(set(codes))
     total = end["total"] - start["total"]
     dropped = end["dropped"] - start["dropped"]
-    return {"n": len(samples), "p50": pct(samples, 0.5), "p90": pct(samples, 0.9), "p99": pct(samples, 0.99),
-            "max": max(samples), "dropped_quality": dropped / total if total else 0.0,
-            "missing_frames": 1 - shown / expected if expected else 0.0, "undecodable": end["bad"]}
+    return {
+        "n": len(samples),
+        "p50": pct(samples, 0.5),
+        "p90": pct(samples, 0.9),
+        "p99": pct(samples, 0.99),
+        "max": max(samples),
+        "dropped_quality": dropped / total if total else 0.0,
+        "missing_frames": 1 - shown / expected if expected else 0.0,
+        "undecodable": end["bad"],
+    }
 
 
 async def first_frame(server: Server, tries: int) -> dict[str, Any]:
@@ -140,8 +167,7 @@ async def first_frame(server: Server, tries: int) -> dict[str, Any]:
     nav: list[float] = []
     player: list[float] = []
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM,
-                                          args=["--autoplay-policy=no-user-gesture-required"])
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--autoplay-policy=no-user-gesture-required"])
         for _ in range(tries):
             page = await browser.new_page()
             await page.add_init_script("""
@@ -153,13 +179,21 @@ async def first_frame(server: Server, tries: int) -> dict[str, Any]:
             await page.goto(f"{server.url}/video/watch")
             await page.wait_for_function("() => window.__ff !== null", timeout=30_000)
             nav.append(await page.evaluate("() => window.__ff"))
-            player.append(await page.evaluate(
-                "() => document.querySelector('[data-video-player]').ujianPlayer.stats.firstFrameMs"))
+            player.append(
+                await page.evaluate(
+                    "() => document.querySelector('[data-video-player]').ujianPlayer.stats.firstFrameMs"
+                )
+            )
             await page.close()
             await asyncio.sleep(0.3)
         await browser.close()
-    return {"n": tries, "nav_p50": statistics.median(nav), "nav_max": max(nav),
-            "player_p50": statistics.median(player), "player_max": max(player)}
+    return {
+        "n": tries,
+        "nav_p50": statistics.median(nav),
+        "nav_max": max(nav),
+        "player_p50": statistics.median(player),
+        "player_max": max(player),
+    }
 
 
 # --- fan-out ----------------------------------------------------------------------------------------------
@@ -173,9 +207,13 @@ class Counter(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
-        transport.write((f"GET {self.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                         "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                         "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+        transport.write(
+            (
+                f"GET {self.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
 
     def data_received(self, data: bytes) -> None:
         self.totals[0] += len(data)
@@ -192,8 +230,9 @@ async def fanout(server: Server, viewers: int, seconds: float) -> dict[str, Any]
     totals = [0, 0, 0]  # bytes, upgraded, lost
     transports = []
     for i in range(viewers):
-        t, _ = await loop.create_connection(lambda: Counter(totals, "/video/ws/lab-1"), "127.0.0.1",
-                                            int(server.url.rsplit(":", 1)[1]))
+        t, _ = await loop.create_connection(
+            lambda: Counter(totals, "/video/ws/lab-1"), "127.0.0.1", int(server.url.rsplit(":", 1)[1])
+        )
         transports.append(t)
         if i % 50 == 49:
             await asyncio.sleep(0.05)
@@ -214,10 +253,17 @@ async def fanout(server: Server, viewers: int, seconds: float) -> dict[str, Any]
     wall = wall1 - wall0
     cpu = cpu1 - cpu0
     video_kbps = (hub1["bytes"] - hub0["bytes"]) * 8 / wall / 1000
-    return {"viewers": viewers, "connected": totals[1], "lost": lost, "cpu_s": cpu, "wall_s": wall,
-            "cores": cpu / wall, "video_kbps": video_kbps,
-            "delivered_mbps": (bytes1 - bytes0) * 8 / wall / 1e6,
-            "cpu_s_per_viewer_min": cpu / wall * 60 / viewers}
+    return {
+        "viewers": viewers,
+        "connected": totals[1],
+        "lost": lost,
+        "cpu_s": cpu,
+        "wall_s": wall,
+        "cores": cpu / wall,
+        "video_kbps": video_kbps,
+        "delivered_mbps": (bytes1 - bytes0) * 8 / wall / 1e6,
+        "cpu_s_per_viewer_min": cpu / wall * 60 / viewers,
+    }
 
 
 async def idle_cpu(server: Server, seconds: float) -> float:
@@ -232,33 +278,43 @@ async def run(args: argparse.Namespace) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
     command = "python bench/video.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     print(f"# {command}")
-    print(f"# {os.cpu_count()} cores; encode {args.size} @ {args.fps} fps, {args.kbps} kbit/s, x264 {args.preset}, "
-          f"1 s GOP, HLS segments {args.segment_s} s; Chromium {CHROMIUM}")
+    print(
+        f"# {os.cpu_count()} cores; encode {args.size} @ {args.fps} fps, {args.kbps} kbit/s, x264 {args.preset}, "
+        f"1 s GOP, HLS segments {args.segment_s} s; Chromium {CHROMIUM}"
+    )
     with tempfile.TemporaryDirectory() as archive, Server(args, args.port, archive) as server:
         if "latency" in parts:
             r = await latency(server, "mse", args.seconds, args.fps)
-            print(f"latency websocket/MSE: p50 {r['p50']:.0f} ms, p90 {r['p90']:.0f} ms, p99 {r['p99']:.0f} ms, "
-                  f"max {r['max']:.0f} ms over {r['n']} frames; dropped {r['dropped_quality']:.1%} "
-                  f"(playback quality), frames never shown {r['missing_frames']:.1%} (barcode gaps); "
-                  f"{r['undecodable']} undecodable")
+            print(
+                f"latency websocket/MSE: p50 {r['p50']:.0f} ms, p90 {r['p90']:.0f} ms, p99 {r['p99']:.0f} ms, "
+                f"max {r['max']:.0f} ms over {r['n']} frames; dropped {r['dropped_quality']:.1%} "
+                f"(playback quality), frames never shown {r['missing_frames']:.1%} (barcode gaps); "
+                f"{r['undecodable']} undecodable"
+            )
         if "hls" in parts:
             r = await latency(server, "hls", args.seconds / 2, args.fps)
-            print(f"latency HLS fallback (native, {args.segment_s} s segments): p50 {r['p50']:.0f} ms, "
-                  f"p90 {r['p90']:.0f} ms over {r['n']} frames; frames never shown {r['missing_frames']:.1%}")
+            print(
+                f"latency HLS fallback (native, {args.segment_s} s segments): p50 {r['p50']:.0f} ms, "
+                f"p90 {r['p90']:.0f} ms over {r['n']} frames; frames never shown {r['missing_frames']:.1%}"
+            )
         if "ttff" in parts:
             r = await first_frame(server, args.tries)
-            print(f"time to first frame, new viewer: p50 {r['nav_p50']:.0f} ms, max {r['nav_max']:.0f} ms from "
-                  f"navigation; p50 {r['player_p50']:.0f} ms from player start ({r['n']} page loads)")
+            print(
+                f"time to first frame, new viewer: p50 {r['nav_p50']:.0f} ms, max {r['nav_max']:.0f} ms from "
+                f"navigation; p50 {r['player_p50']:.0f} ms from player start ({r['n']} page loads)"
+            )
         if "fanout" in parts:
             base = await idle_cpu(server, 5)
             print(f"fan-out baseline (0 viewers, hub parsing the encoder output): {base:.3f} cores")
             for n in (int(x) for x in args.viewers.split(",")):
                 r = await fanout(server, n, args.fanout_seconds)
                 per_viewer = (r["cores"] - base) * 60 / n
-                print(f"fan-out {n} viewers: {r['cores']:.3f} cores ({r['cpu_s']:.1f} CPU s in {r['wall_s']:.0f} s), "
-                      f"{per_viewer:.4f} CPU s per viewer per minute (above baseline); video "
-                      f"{r['video_kbps']:.0f} kbit/s, delivered {r['delivered_mbps']:.0f} Mbit/s; "
-                      f"{r['connected']} connected, {r['lost']} disconnected by the hub")
+                print(
+                    f"fan-out {n} viewers: {r['cores']:.3f} cores ({r['cpu_s']:.1f} CPU s in {r['wall_s']:.0f} s), "
+                    f"{per_viewer:.4f} CPU s per viewer per minute (above baseline); video "
+                    f"{r['video_kbps']:.0f} kbit/s, delivered {r['delivered_mbps']:.0f} Mbit/s; "
+                    f"{r['connected']} connected, {r['lost']} disconnected by the hub"
+                )
 
 
 def main() -> None:

@@ -218,9 +218,7 @@ def _weight(value: object, prefix_id: str, prefix_en: str, problems: list[Proble
         weight = parse_decimal(value)
     except DecimalError as exc:
         problems.append(
-            _decimal_problem(
-                "weight", value, exc, prefix_id + "bobot bagian", prefix_en + "the section weight"
-            )
+            _decimal_problem("weight", value, exc, prefix_id + "bobot bagian", prefix_en + "the section weight")
         )
         return None
     if weight <= 0:
@@ -236,9 +234,7 @@ def _weight(value: object, prefix_id: str, prefix_en: str, problems: list[Proble
     return weight
 
 
-def _threshold(
-    value: object, field: str, prefix_id: str, prefix_en: str, problems: list[Problem]
-) -> int | None:
+def _threshold(value: object, field: str, prefix_id: str, prefix_en: str, problems: list[Problem]) -> int | None:
     """A pass threshold in points (decimal, at most 3 decimals) as milli-points; None means no threshold."""
     if value is None:
         return None

@@ -48,11 +48,7 @@ class Checkpoint:
 
     def __post_init__(self) -> None:
         _check_line(self.origin, "origin")
-        if (
-            not isinstance(self.size, int)
-            or isinstance(self.size, bool)
-            or not 0 <= self.size <= MAX_TREE_SIZE
-        ):
+        if not isinstance(self.size, int) or isinstance(self.size, bool) or not 0 <= self.size <= MAX_TREE_SIZE:
             raise _malformed("bad_size", "tree size must be an integer in [0, 2^64)")
         if not isinstance(self.root, bytes) or len(self.root) != HASH_SIZE:
             raise _malformed("bad_root", f"root hash must be {HASH_SIZE} bytes")
@@ -107,9 +103,7 @@ def sign_checkpoint(checkpoint: Checkpoint, signer: Signer, *more: Signer) -> by
     return sign_note(checkpoint.body(), signer, *more)
 
 
-def open_checkpoint(
-    note: bytes | str, known: Iterable[Verifier], *, origin: str | None = None
-) -> OpenedCheckpoint:
+def open_checkpoint(note: bytes | str, known: Iterable[Verifier], *, origin: str | None = None) -> OpenedCheckpoint:
     """Verify the note (see ``note.open_note``) and parse its body as a checkpoint.
 
     With ``origin``, the checkpoint must be for that log. Callers decide whose signatures they need

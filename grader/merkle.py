@@ -83,9 +83,7 @@ class TreeBuilder:
         _check_size(size, "size")
         _check_hashes(hashes, "compact range")
         if len(hashes) != size.bit_count():
-            raise ValueError(
-                f"a compact range of size {size} has {size.bit_count()} hashes, not {len(hashes)}"
-            )
+            raise ValueError(f"a compact range of size {size} has {size.bit_count()} hashes, not {len(hashes)}")
         builder = cls()
         builder._size = size
         builder._stack = list(hashes)
@@ -306,9 +304,7 @@ def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: by
     border = (last1 >> (inner + shift)).bit_count()
     expected = inner + border + (0 if size1 == 1 << shift else 1)
     if len(proof) != expected:
-        raise _fail(
-            "proof_length", f"consistency proof {size1}->{size2} has {len(proof)} nodes, expected {expected}"
-        )
+        raise _fail("proof_length", f"consistency proof {size1}->{size2} has {len(proof)} nodes, expected {expected}")
     # RFC 9162 §2.1.4.2.
     path = list(proof)
     if size1 & last1 == 0:  # size1 is an exact power of two

@@ -230,9 +230,7 @@ def _parse_signature_line(line: str) -> Signature:
         raise _malformed("bad_signature_line", "signature line has no valid key name")
     blob = decode_base64(b64)
     if blob is None or len(blob) < 5:
-        raise _malformed(
-            "bad_signature_line", f"signature by {name} is not valid base64 of key ID and signature"
-        )
+        raise _malformed("bad_signature_line", f"signature by {name} is not valid base64 of key ID and signature")
     return Signature(name, int.from_bytes(blob[:4], "big"), blob[4:])
 
 
@@ -307,9 +305,7 @@ def open_note(note: bytes | str, known: Iterable[Verifier]) -> OpenedNote:
 def _signed(text: str, message: bytes, existing: Iterable[Signature], signers: Iterable[Signer]) -> bytes:
     new: dict[tuple[str, int], Signature] = {}
     for signer in signers:
-        new.setdefault(
-            (signer.name, signer.key_id), Signature(signer.name, signer.key_id, signer.sign(message))
-        )
+        new.setdefault((signer.name, signer.key_id), Signature(signer.name, signer.key_id, signer.sign(message)))
     if not new:
         raise ValueError("at least one signer is needed")
     # A signer's fresh signature replaces any older one by the same key.

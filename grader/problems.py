@@ -22,11 +22,12 @@ class Problem:
     source: str | None = None
     """File or sheet name."""
 
-    def located(self, *, row: int | None = None, field: str | None = None,
-                source: str | None = None) -> Problem:
+    def located(self, *, row: int | None = None, field: str | None = None, source: str | None = None) -> Problem:
         """Return a copy with location filled in where it is still missing."""
         return Problem(
-            code=self.code, id=self.id, en=self.en,
+            code=self.code,
+            id=self.id,
+            en=self.en,
             row=self.row if self.row is not None else row,
             field=self.field if self.field is not None else field,
             source=self.source if self.source is not None else source,
@@ -44,8 +45,14 @@ class Problem:
         return ", ".join(parts)
 
     def as_json(self) -> dict[str, str | int | None]:
-        return {"code": self.code, "id": self.id, "en": self.en,
-                "row": self.row, "field": self.field, "source": self.source}
+        return {
+            "code": self.code,
+            "id": self.id,
+            "en": self.en,
+            "row": self.row,
+            "field": self.field,
+            "source": self.source,
+        }
 
 
 class ProblemsError(ValueError):

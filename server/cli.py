@@ -54,7 +54,9 @@ def parser() -> argparse.ArgumentParser:
     public = sub.add_parser("public", help="run a read-only public edge (/live, video relay), fed through Redis")
     public.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     public.add_argument("--port", type=int, default=8080, help="port (default 8080)")
-    public.add_argument("--upstream", default=None, help="exam server URL: relay its video and its record (/transparansi)")
+    public.add_argument(
+        "--upstream", default=None, help="exam server URL: relay its video and its record (/transparansi)"
+    )
     sub.add_parser("migrate", help="apply database migrations").add_argument("--config", type=Path)
     imp = sub.add_parser("import", help="import an exam folder (ujian.toml, soal.*, peserta.*, gambar/)")
     imp.add_argument("folder", type=Path)
@@ -193,11 +195,16 @@ def cmd_public(args: argparse.Namespace) -> int:
 
     live = LiveSettings.from_env(role="edge")
     if not live.redis_url:
-        print("Ditolak / Rejected: UJIAN_REDIS_URL wajib untuk edge publik / is required for a public edge",
-              file=sys.stderr)
+        print(
+            "Ditolak / Rejected: UJIAN_REDIS_URL wajib untuk edge publik / is required for a public edge",
+            file=sys.stderr,
+        )
         return 2
-    video = (VideoSettings(sources=(), archive_dir=data_dir_from_env() / "video-relay", upstream=args.upstream)
-             if args.upstream else None)
+    video = (
+        VideoSettings(sources=(), archive_dir=data_dir_from_env() / "video-relay", upstream=args.upstream)
+        if args.upstream
+        else None
+    )
     print(f"Ujian Terbuka public edge\n  Live: http://{args.host}:{args.port}/live", flush=True)
     run_public(PublicSettings(live, video, args.upstream), host=args.host, port=args.port)
     return 0

@@ -81,9 +81,7 @@ def _coerce(key: str, raw: Any, problems: list[Problem]) -> Any:
         return None
 
 
-def load_config(
-    *, toml_path: Path | None = None, env: Mapping[str, str] | None = None, **overrides: Any
-) -> Config:
+def load_config(*, toml_path: Path | None = None, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
     """Defaults, then the TOML file, then ``UJIAN_*`` variables, then explicit overrides; validated."""
     env = os.environ if env is None else env
     problems: list[Problem] = []
@@ -105,9 +103,7 @@ def load_config(
             ) from exc
         for key, raw in data.items():
             if key not in Config.__dataclass_fields__:
-                problems.append(
-                    _problem(key, f"Kunci konfigurasi tidak dikenal: {key}", f"Unknown config key: {key}")
-                )
+                problems.append(_problem(key, f"Kunci konfigurasi tidak dikenal: {key}", f"Unknown config key: {key}"))
                 continue
             values[key] = _coerce(key, raw, problems)
     for key in Config.__dataclass_fields__:
@@ -156,9 +152,7 @@ def validate(config: Config) -> None:
         )
     if config.session_hours <= 0 or config.login_rate_per_minute <= 0 or config.autosubmit_interval_ms <= 0:
         problems.append(
-            _problem(
-                "session_hours", "Nilai waktu/batas harus positif", "Time and limit values must be positive"
-            )
+            _problem("session_hours", "Nilai waktu/batas harus positif", "Time and limit values must be positive")
         )
     if problems:
         raise ProblemsError(problems)

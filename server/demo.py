@@ -42,9 +42,7 @@ async def seed(app: web.Application, package: ExamPackage, *, simulate: int) -> 
     """Import the sample exam, add the committee logins and open the first session."""
     summary = await app[keys.SETUP].import_package(package)
     committee = app[keys.COMMITTEE]
-    await committee.add_user(
-        username=DEMO_ADMIN[0], password=DEMO_ADMIN[1], role="admin", display_name="Admin Demo"
-    )
+    await committee.add_user(username=DEMO_ADMIN[0], password=DEMO_ADMIN[1], role="admin", display_name="Admin Demo")
     await committee.add_user(
         username=DEMO_PROCTOR[0], password=DEMO_PROCTOR[1], role="proctor", display_name="Pengawas Demo"
     )
@@ -58,9 +56,7 @@ async def seed(app: web.Application, package: ExamPackage, *, simulate: int) -> 
     return DemoState(summary, token, in_first[:simulate], in_first[simulate:])
 
 
-def demo_ctx(
-    package: ExamPackage, simulate: int, pace: Pace
-) -> Callable[[web.Application], AsyncIterator[None]]:
+def demo_ctx(package: ExamPackage, simulate: int, pace: Pace) -> Callable[[web.Application], AsyncIterator[None]]:
     """Seed before the server listens; the simulated candidates start once it does (they wait and retry)."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:

@@ -38,13 +38,19 @@ def seat_row(candidate: Candidate, attempt: Attempt, session: ExamSession, total
     paused = session.status == "paused" and attempt.status == "working"
     result = json.loads(attempt.result_json) if attempt.result_json else None
     return SeatRow(
-        number=candidate.number, name=candidate.name, village=candidate.village, position=candidate.position,
+        number=candidate.number,
+        name=candidate.name,
+        village=candidate.village,
+        position=candidate.position,
         status=attempt.status,  # type: ignore[arg-type]
-        answered=min(attempt.answered, total_items), total=total_items,
+        answered=min(attempt.answered, total_items),
+        total=total_items,
         deadline_ms=timer.deadline() if attempt.status == "working" and not paused else None,
         remaining_ms_at_pause=timer.remaining(now_ms) if paused else None,
         sections=tuple((s["code"], s["weighted_milli"]) for s in result["sections"]) if result else (),
-        total_milli=attempt.total_milli, passed=attempt.passed, submitted_at_ms=attempt.submitted_at_ms,
+        total_milli=attempt.total_milli,
+        passed=attempt.passed,
+        submitted_at_ms=attempt.submitted_at_ms,
     )
 
 
@@ -52,7 +58,9 @@ def session_info(session: ExamSession, exam: Exam) -> SessionInfo:
     definition = json.loads(exam.definition_json)
     pass_total = definition.get("pass_total_min")
     return SessionInfo(
-        code=session.code, title=exam.title, status=session.status,  # type: ignore[arg-type]
+        code=session.code,
+        title=exam.title,
+        status=session.status,  # type: ignore[arg-type]
         sections=tuple((s["code"], s["title"]) for s in definition["sections"]),
         public_fields=frozenset(definition.get("public_fields") or ("number", "name", "village", "position")),
         pass_total_milli=points_to_milli(parse_decimal(pass_total)) if pass_total is not None else None,
@@ -85,12 +93,16 @@ class LiveBridge:
         async with ctx.db.read() as s:
             session = await s.get(ExamSession, session_id)
             assert session is not None
-            rows = (await s.execute(select(Candidate, Attempt).join(Attempt, Attempt.candidate_id == Candidate.id)
-                                    .where(Candidate.session_id == session_id))).all()
+            rows = (
+                await s.execute(
+                    select(Candidate, Attempt)
+                    .join(Attempt, Attempt.candidate_id == Candidate.id)
+                    .where(Candidate.session_id == session_id)
+                )
+            ).all()
         for candidate, _attempt in rows:
             self._numbers[candidate.id] = (candidate.number, session.code)
-        await self.feed.replace_all(session_info(session, exam),
-                                    [seat_row(c, a, session, total, now) for c, a in rows])
+        await self.feed.replace_all(session_info(session, exam), [seat_row(c, a, session, total, now) for c, a in rows])
 
     async def on_commit(self, committed: list[Committed]) -> None:
         """After-commit listener: one read per changed seat; a session change republishes its seats."""
@@ -104,23 +116,32 @@ class LiveBridge:
         now = ctx.clock.now_ms()
         async with ctx.db.read() as s:
             for code in session_codes:
-                found = (await s.execute(select(ExamSession, Exam).join(Exam, Exam.id == ExamSession.exam_id)
-                                         .where(ExamSession.code == code))).first()
+                found = (
+                    await s.execute(
+                        select(ExamSession, Exam)
+                        .join(Exam, Exam.id == ExamSession.exam_id)
+                        .where(ExamSession.code == code)
+                    )
+                ).first()
                 if found is not None:
                     await self._replace_session(found[0].id, found[1])
             if not attempt_ids:
                 return
-            rows = (await s.execute(
-                select(Candidate, Attempt, ExamSession, Exam)
-                .join(Attempt, Attempt.candidate_id == Candidate.id)
-                .join(ExamSession, ExamSession.id == Candidate.session_id)
-                .join(Exam, Exam.id == Candidate.exam_id)
-                .where(Attempt.id.in_(attempt_ids)))).all()
+            rows = (
+                await s.execute(
+                    select(Candidate, Attempt, ExamSession, Exam)
+                    .join(Attempt, Attempt.candidate_id == Candidate.id)
+                    .join(ExamSession, ExamSession.id == Candidate.session_id)
+                    .join(Exam, Exam.id == Candidate.exam_id)
+                    .where(Attempt.id.in_(attempt_ids))
+                )
+            ).all()
         for candidate, attempt, session, exam in rows:
             if session.code in session_codes:
                 continue  # already republished whole
-            await self.feed.seat_changed(session.code,
-                                         seat_row(candidate, attempt, session, len(ctx.spec(exam).items), now))
+            await self.feed.seat_changed(
+                session.code, seat_row(candidate, attempt, session, len(ctx.spec(exam).items), now)
+            )
 
     # -- presence (committee monitor only) --------------------------------------------------------------
 
@@ -130,9 +151,13 @@ class LiveBridge:
         self._seen[candidate_id] = now
         if candidate_id not in self._numbers:
             async with self.app[keys.DB].read() as s:
-                row = (await s.execute(select(Candidate.number, ExamSession.code)
-                                       .join(ExamSession, ExamSession.id == Candidate.session_id)
-                                       .where(Candidate.id == candidate_id))).first()
+                row = (
+                    await s.execute(
+                        select(Candidate.number, ExamSession.code)
+                        .join(ExamSession, ExamSession.id == Candidate.session_id)
+                        .where(Candidate.id == candidate_id)
+                    )
+                ).first()
             if row is None:
                 return
             self._numbers[candidate_id] = (row[0], row[1])
@@ -155,8 +180,9 @@ class LiveBridge:
         number, session = self._numbers[candidate_id]
         drops = [t for t in self._drops.get(candidate_id, []) if now - t < BURST_WINDOW_MS]
         self._drops[candidate_id] = drops
-        await self.feed.presence_changed(session, number, SeatPresence(online, self._seen.get(candidate_id),
-                                                                       len(drops)))
+        await self.feed.presence_changed(
+            session, number, SeatPresence(online, self._seen.get(candidate_id), len(drops))
+        )
 
 
 BRIDGE: web.AppKey[LiveBridge] = web.AppKey("live_bridge")

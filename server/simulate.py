@@ -106,9 +106,7 @@ class SimulatedCandidate:
             data: dict[str, Any] = await response.json()
             if response.status != 200:
                 error = data.get("error", {})
-                raise ApiFailure(
-                    path, response.status, error.get("code", str(response.status)), error.get("en")
-                )
+                raise ApiFailure(path, response.status, error.get("code", str(response.status)), error.get("en"))
             return data
 
     async def login(self, http: aiohttp.ClientSession) -> None:
@@ -118,9 +116,7 @@ class SimulatedCandidate:
             async with http.get(self.base + "/ujian") as page:
                 await page.read()
         began = time.perf_counter()
-        await self._post(
-            http, "/ujian/api/login", {"number": self.number, "pin": self.pin, "token": self.token}
-        )
+        await self._post(http, "/ujian/api/login", {"number": self.number, "pin": self.pin, "token": self.token})
         self.timings.logins.append(time.perf_counter() - began)
 
     async def start(self, http: aiohttp.ClientSession) -> dict[str, Any]:

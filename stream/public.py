@@ -54,6 +54,7 @@ def create_public_app(settings: LiveSettings | PublicSettings) -> web.Applicatio
 
 def _as_edge(live: LiveSettings) -> LiveSettings:
     from dataclasses import replace
+
     return replace(live, role="edge")
 
 
@@ -84,8 +85,12 @@ def watch_gc(threshold_ms: float = 50.0) -> None:
             return
         pause = (time.perf_counter() - started[0]) * 1000
         if pause >= threshold_ms:
-            log.warning("gc generation %d paused the event loop %.0f ms (%d collected)",
-                        info.get("generation", -1), pause, info.get("collected", 0))
+            log.warning(
+                "gc generation %d paused the event loop %.0f ms (%d collected)",
+                info.get("generation", -1),
+                pause,
+                info.get("collected", 0),
+            )
 
     gc.callbacks.append(callback)
 

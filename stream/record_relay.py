@@ -45,8 +45,9 @@ class RecordRelay:
         assert self._http is not None
         headers = {"Cookie": f"ujian_lang={request.cookies['ujian_lang']}"} if "ujian_lang" in request.cookies else {}
         try:
-            upstream = await self._http.get(self.upstream + request.rel_url.path_qs, headers=headers,
-                                            allow_redirects=False)
+            upstream = await self._http.get(
+                self.upstream + request.rel_url.path_qs, headers=headers, allow_redirects=False
+            )
         except (aiohttp.ClientError, TimeoutError):
             return _unavailable()
         async with upstream:
@@ -68,7 +69,15 @@ class RecordRelay:
 
 def _unavailable() -> web.Response:
     return web.json_response(
-        {"error": {"code": "upstream.unavailable", "id": "Server ujian sedang tidak dapat dihubungi; coba lagi sebentar",
-                   "en": "The exam server cannot be reached right now; try again shortly", "field": None,
-                   "problems": []}},
-        status=502, headers={"Cache-Control": "no-store", "Retry-After": "5"})
+        {
+            "error": {
+                "code": "upstream.unavailable",
+                "id": "Server ujian sedang tidak dapat dihubungi; coba lagi sebentar",
+                "en": "The exam server cannot be reached right now; try again shortly",
+                "field": None,
+                "problems": [],
+            }
+        },
+        status=502,
+        headers={"Cache-Control": "no-store", "Retry-After": "5"},
+    )

@@ -14,12 +14,9 @@ CHROMIUM = os.environ.get("UJIAN_TEST_CHROMIUM", "/usr/bin/chromium")
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip_pg = pytest.mark.skip(
-        reason="PostgreSQL test: set UJIAN_TEST_POSTGRES_URL "
-        "(e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)"
+        reason="PostgreSQL test: set UJIAN_TEST_POSTGRES_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)"
     )
-    skip_redis = pytest.mark.skip(
-        reason="Redis test: set UJIAN_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0)"
-    )
+    skip_redis = pytest.mark.skip(reason="Redis test: set UJIAN_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
     skip_browser = pytest.mark.skip(
         reason=f"browser test: Debian chromium not found at {CHROMIUM} (apt-get install chromium)"
     )

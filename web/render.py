@@ -79,6 +79,4 @@ def render(template: str, *, lang: str, **context: Any) -> str:
     """Render a template with ``t``, ``lang`` and ``other_lang`` available."""
     lang = lang if lang in LANGS else DEFAULT_LANG
     other = "en" if lang == "id" else "id"
-    return environment().get_template(template).render(
-        t=translator(lang), lang=lang, other_lang=other, **context
-    )
+    return environment().get_template(template).render(t=translator(lang), lang=lang, other_lang=other, **context)

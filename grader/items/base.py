@@ -173,9 +173,7 @@ class Collector:
         self.problems: list[Problem] = []
 
     def add(self, code: str, id: str, en: str, field: str | None) -> None:
-        self.problems.append(
-            Problem(code=code, id=self._prefix_id + id, en=self._prefix_en + en, field=field)
-        )
+        self.problems.append(Problem(code=code, id=self._prefix_id + id, en=self._prefix_en + en, field=field))
 
     def error(self) -> ProblemsError:
         return ProblemsError(self.problems)
@@ -213,8 +211,7 @@ def parse_identity(raw: Mapping[str, object], p: Collector) -> tuple[str | None,
     if not valid_code(code):
         p.add(
             "code.invalid",
-            f"Kode soal {show(code)} tidak sah: harus teks 1–{MAX_CODE_CHARS} karakter "
-            "tanpa spasi di awal/akhir",
+            f"Kode soal {show(code)} tidak sah: harus teks 1–{MAX_CODE_CHARS} karakter tanpa spasi di awal/akhir",
             f"Item code {show(code)} is invalid: it must be text of 1–{MAX_CODE_CHARS} characters "
             "without leading/trailing spaces",
             "code",
@@ -272,8 +269,7 @@ def parse_options(raw: Mapping[str, object], p: Collector) -> tuple[str, ...] | 
             p.add(
                 "options.invalid_id",
                 f"Opsi {show(option)} tidak sah: harus teks 1–{MAX_OPTION_CHARS} karakter tanpa spasi",
-                f"Option {show(option)} is invalid: it must be text of 1–{MAX_OPTION_CHARS} characters "
-                "without spaces",
+                f"Option {show(option)} is invalid: it must be text of 1–{MAX_OPTION_CHARS} characters without spaces",
                 "options",
             )
     if not ok:
@@ -345,8 +341,7 @@ def not_an_option_problem(item: ItemSpec, value: object) -> Problem:
     return Problem(
         code="response.unknown_option",
         id=f"Jawaban {show(value)} bukan salah satu opsi soal {item.code} ({show_options(item.options)})",
-        en=f"Answer {show(value)} is not one of the options of item {item.code} "
-        f"({show_options(item.options)})",
+        en=f"Answer {show(value)} is not one of the options of item {item.code} ({show_options(item.options)})",
     )
 
 

@@ -34,9 +34,7 @@ PARTIAL_CHOICES = (ALL_OR_NOTHING, PER_OPTION, RIGHT_MINUS_WRONG)
 """The first is the default."""
 
 
-def parse_key_set(
-    raw: Mapping[str, object], options: tuple[str, ...] | None, p: Collector
-) -> frozenset[str] | None:
+def parse_key_set(raw: Mapping[str, object], options: tuple[str, ...] | None, p: Collector) -> frozenset[str] | None:
     if key_missing(raw, p):
         return None
     key = raw["key"]
@@ -118,9 +116,7 @@ class MultiRule(ItemRule):
         if value is None:
             return None
         if not isinstance(value, list):
-            return wrong_type_problem(
-                item, value, 'daftar opsi, mis. ["A","C"]', 'a list of options, e.g. ["A","C"]'
-            )
+            return wrong_type_problem(item, value, 'daftar opsi, mis. ["A","C"]', 'a list of options, e.g. ["A","C"]')
         for entry in value:
             if not isinstance(entry, str):
                 return wrong_type_problem(item, entry, "berisi opsi (teks)", "made of options (text)")

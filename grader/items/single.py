@@ -25,9 +25,7 @@ from grader.model import ItemSpec, ParamValue
 from grader.problems import Problem
 
 
-def parse_one_option_key(
-    raw: Mapping[str, object], options: tuple[str, ...] | None, p: Collector
-) -> str | None:
+def parse_one_option_key(raw: Mapping[str, object], options: tuple[str, ...] | None, p: Collector) -> str | None:
     """A key that names exactly one of the options (shared by ``single``)."""
     if key_missing(raw, p):
         return None

@@ -42,8 +42,7 @@ def parse_weights(
     if not isinstance(key, dict):
         p.add(
             "key.invalid",
-            f'Kunci soal TKP harus berupa bobot tiap opsi, mis. {{"A":5,"B":4,...}}, '
-            f"bukan {type_name_id(key)}",
+            f'Kunci soal TKP harus berupa bobot tiap opsi, mis. {{"A":5,"B":4,...}}, bukan {type_name_id(key)}',
             f'A TKP key must give a weight per option, e.g. {{"A":5,"B":4,...}}, not {type_name_en(key)}',
             "key",
         )
@@ -62,8 +61,7 @@ def parse_weights(
             ok = False
             p.add(
                 "key.weight_range",
-                f"Bobot opsi {show(option)} = {show(weight)} tidak sah: harus bilangan bulat "
-                f"{MIN_WEIGHT}–{MAX_WEIGHT}",
+                f"Bobot opsi {show(option)} = {show(weight)} tidak sah: harus bilangan bulat {MIN_WEIGHT}–{MAX_WEIGHT}",
                 f"Weight of option {show(option)} = {show(weight)} is invalid: it must be a whole number "
                 f"{MIN_WEIGHT}–{MAX_WEIGHT}",
                 "key",
@@ -74,8 +72,7 @@ def parse_weights(
             ok = False
             p.add(
                 "key.weight_missing",
-                f"Bobot belum diisi untuk opsi {', '.join(missing)}; "
-                "soal TKP memerlukan bobot untuk setiap opsi",
+                f"Bobot belum diisi untuk opsi {', '.join(missing)}; soal TKP memerlukan bobot untuk setiap opsi",
                 f"No weight for option(s) {', '.join(missing)}; a TKP item needs a weight for every option",
                 "key",
             )

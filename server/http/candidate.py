@@ -111,9 +111,7 @@ async def start(request: web.Request) -> web.StreamResponse:
     candidate_id = await _candidate(request)
     await json_body(request)
     await request.app[keys.EXAMS].start(candidate_id=candidate_id)
-    return web.json_response(
-        await request.app[keys.EXAMS].state(candidate_id=candidate_id, lang=lang_of(request))
-    )
+    return web.json_response(await request.app[keys.EXAMS].state(candidate_id=candidate_id, lang=lang_of(request)))
 
 
 @routes.post("/ujian/api/answer")
@@ -159,11 +157,7 @@ async def ping(request: web.Request) -> web.StreamResponse:
 async def media(request: web.Request) -> web.StreamResponse:
     candidate_id = await _candidate(request)
     sha = request.match_info["sha"]
-    found = (
-        await request.app[keys.EXAMS].media(candidate_id=candidate_id, sha256=sha)
-        if SHA256.match(sha)
-        else None
-    )
+    found = await request.app[keys.EXAMS].media(candidate_id=candidate_id, sha256=sha) if SHA256.match(sha) else None
     if found is None:
         raise web.HTTPNotFound()
     content_type, data = found
@@ -181,8 +175,11 @@ async def start_file(request: web.Request) -> web.StreamResponse:
     if found is None:
         raise web.HTTPNotFound()
     content_type, data = found
-    return web.Response(body=data, content_type=content_type,
-                        headers={"Content-Disposition": "attachment", "Cache-Control": "private, max-age=3600"})
+    return web.Response(
+        body=data,
+        content_type=content_type,
+        headers={"Content-Disposition": "attachment", "Cache-Control": "private, max-age=3600"},
+    )
 
 
 @routes.post("/ujian/api/upload")
@@ -192,8 +189,9 @@ async def upload(request: web.Request) -> web.StreamResponse:
     The custom ``X-Ujian-Upload`` header is the CSRF guard here (a cross-site form cannot send it)."""
     candidate_id = await _candidate(request)
     if request.headers.get("X-Ujian-Upload") != "1":
-        raise ApiError(400, "upload.header", "Unggahan harus dikirim dari halaman ujian",
-                       "Uploads must be sent from the exam page")
+        raise ApiError(
+            400, "upload.header", "Unggahan harus dikirim dari halaman ujian", "Uploads must be sent from the exam page"
+        )
     item = request.query.get("item", "")
     service = request.app[keys.UPLOADS]
     _expected, max_bytes = await service.limit_for(candidate_id=candidate_id, item=item)
@@ -208,5 +206,10 @@ async def upload(request: web.Request) -> web.StreamResponse:
 
 def _too_large(max_bytes: int) -> ApiError:
     mb = max_bytes // (1024 * 1024)
-    return ApiError(413, "upload.too_large", f"Berkas terlalu besar (maksimal {mb} MB)",
-                    f"The file is too large (at most {mb} MB)", field="file")
+    return ApiError(
+        413,
+        "upload.too_large",
+        f"Berkas terlalu besar (maksimal {mb} MB)",
+        f"The file is too large (at most {mb} MB)",
+        field="file",
+    )

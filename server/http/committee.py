@@ -71,9 +71,7 @@ async def session_action(request: web.Request) -> web.StreamResponse:
     service = request.app[keys.COMMITTEE]
     reason = body.get("reason")
     if action == "open":
-        return web.json_response(
-            {"ok": True, "token": await service.open_session(member, code=code, reason=reason)}
-        )
+        return web.json_response({"ok": True, "token": await service.open_session(member, code=code, reason=reason)})
     handlers = {"pause": service.pause, "resume": service.resume, "close": service.close}
     if action not in handlers:
         raise web.HTTPNotFound()
@@ -106,9 +104,7 @@ async def events(request: web.Request) -> web.StreamResponse:
         after = int(request.query.get("after", "0"))
         limit = min(1000, int(request.query.get("limit", "200")))
     except ValueError:
-        raise ApiError(
-            400, "query.int", "Parameter harus bilangan bulat", "Parameters must be integers"
-        ) from None
+        raise ApiError(400, "query.int", "Parameter harus bilangan bulat", "Parameters must be integers") from None
     async with request.app[keys.DB].read() as s:
         rows = await qev.events_after(s, after=after, limit=limit)
     return web.json_response({"events": [json.loads(r.leaf) for r in rows]})

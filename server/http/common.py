@@ -61,13 +61,14 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         # The database is overloaded or restarting: a clear "try again" (the browser's journal retries),
         # never a bare 500. Logged, because it means the room is bigger than this server.
         log.warning("database unavailable for %s %s: %s", request.method, request.path, exc)
-        return error_response(ApiError(503, "server.busy", "Server sedang sibuk, mencoba lagi…",
-                                       "The server is busy; retrying…", retry_after=2))
+        return error_response(
+            ApiError(
+                503, "server.busy", "Server sedang sibuk, mencoba lagi…", "The server is busy; retrying…", retry_after=2
+            )
+        )
     except ProblemsError as err:
         first = err.problems[0]
-        return error_response(
-            ApiError(400, first.code, first.id, first.en, field=first.field, problems=err.problems)
-        )
+        return error_response(ApiError(400, first.code, first.id, first.en, field=first.field, problems=err.problems))
 
 
 @web.middleware
@@ -80,9 +81,7 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
     if request.path.startswith(("/ujian", "/panitia")):
         response.headers.setdefault("Cache-Control", "no-store")
     if "lang" in request.query and request.query["lang"] in LANGS:
-        response.set_cookie(
-            LANG_COOKIE, request.query["lang"], max_age=365 * 86400, samesite="Lax", httponly=True
-        )
+        response.set_cookie(LANG_COOKIE, request.query["lang"], max_age=365 * 86400, samesite="Lax", httponly=True)
     return response
 
 
@@ -107,9 +106,7 @@ async def json_body(request: web.Request) -> dict[str, Any]:
             400, "body.json", "Isi permintaan bukan JSON yang valid", "The request body is not valid JSON"
         ) from None
     if not isinstance(body, dict):
-        raise ApiError(
-            400, "body.object", "Isi permintaan harus objek JSON", "The request body must be a JSON object"
-        )
+        raise ApiError(400, "body.object", "Isi permintaan harus objek JSON", "The request body must be a JSON object")
     return body
 
 
@@ -133,12 +130,8 @@ def client_key(request: web.Request) -> str:
     return request.remote or "?"
 
 
-def set_cookie(
-    response: web.StreamResponse, request: web.Request, name: str, value: str, *, max_age: int
-) -> None:
-    response.set_cookie(
-        name, value, max_age=max_age, httponly=True, samesite="Strict", path="/", secure=request.secure
-    )
+def set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str, *, max_age: int) -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="Strict", path="/", secure=request.secure)
 
 
 def html(request: web.Request, template: str, *, status: int = 200, **context: Any) -> web.Response:

@@ -392,8 +392,7 @@ def _code(row: _Row, name: str, what_id: str, what_en: str) -> str:
             f"{name}.invalid",
             f"{what_id} '{code}' tidak sah: pakai huruf, angka, titik, garis bawah atau tanda minus "
             "(tanpa spasi, paling panjang 40)",
-            f"{what_en} '{code}' is invalid: use letters, digits, dot, underscore or dash "
-            "(no spaces, at most 40)",
+            f"{what_en} '{code}' is invalid: use letters, digits, dot, underscore or dash (no spaces, at most 40)",
         )
     return code
 
@@ -690,9 +689,7 @@ def load_bank_zip(data: bytes, filename: str) -> Bank:
     check_size(data, filename, MAX_ZIP_BYTES)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = [
-                i for i in zf.infolist() if not i.is_dir() and not _hidden(i.filename.replace("\\", "/"))
-            ]
+            infos = [i for i in zf.infolist() if not i.is_dir() and not _hidden(i.filename.replace("\\", "/"))]
             if any(i.filename == "xl/workbook.xml" for i in infos):
                 return load_bank(data, filename)  # the bank itself was uploaded, not a ZIP around it
             _check_zip(zf, filename)

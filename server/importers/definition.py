@@ -144,9 +144,7 @@ class _Obj:
             f"'{self.name(canonical)}' must be {en_type}",
         )
 
-    def text(
-        self, canonical: str, *, required: bool, limit: int = MAX_SHORT_CHARS, multiline: bool = False
-    ) -> str:
+    def text(self, canonical: str, *, required: bool, limit: int = MAX_SHORT_CHARS, multiline: bool = False) -> str:
         value = self.values.get(canonical)
         if value is None:
             if required:
@@ -288,9 +286,7 @@ def _sections(top: _Obj, problems: list[Problem], source: str) -> tuple[SectionD
             )
         seen.add(code.casefold())
         title = sec.text("title", required=True)
-        weight = (
-            sec.decimal("weight", positive=True, places=6, maximum=100) if "weight" in sec.values else "1"
-        )
+        weight = sec.decimal("weight", positive=True, places=6, maximum=100) if "weight" in sec.values else "1"
         pass_min = sec.decimal("pass_min", positive=False, places=3, maximum=100_000)
         if weight is not None:
             sections.append(SectionDef(code=code, title=title, weight=weight, pass_min=pass_min))
@@ -346,15 +342,11 @@ def load_definition(data: bytes, filename: str) -> ExamDefinition:
     code = top.code("code")
     title = top.text("title", required=True)
     instructions_id = top.text("instructions_id", required=True, limit=MAX_INSTRUCTIONS_CHARS, multiline=True)
-    instructions_en = top.text(
-        "instructions_en", required=False, limit=MAX_INSTRUCTIONS_CHARS, multiline=True
-    )
+    instructions_en = top.text("instructions_en", required=False, limit=MAX_INSTRUCTIONS_CHARS, multiline=True)
     minutes = top.values.get("duration_minutes")
     if minutes is None:
         top.missing("duration_minutes")
-    elif (
-        isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_DURATION_MINUTES
-    ):
+    elif isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_DURATION_MINUTES:
         top.bad_field(
             "duration_minutes",
             "def.duration",

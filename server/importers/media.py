@@ -108,8 +108,7 @@ class ImageResolver:
         if len(data) > MAX_IMAGE_BYTES:
             raise ImageError(
                 "image.too_large",
-                f"Gambar '{ref}' terlalu besar (lebih dari {MAX_IMAGE_BYTES // (1024 * 1024)} MB); "
-                "perkecil dulu",
+                f"Gambar '{ref}' terlalu besar (lebih dari {MAX_IMAGE_BYTES // (1024 * 1024)} MB); perkecil dulu",
                 f"Image '{ref}' is too large (over {MAX_IMAGE_BYTES // (1024 * 1024)} MB); make it smaller",
             )
         content_type = image_type(data)

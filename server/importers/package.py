@@ -79,9 +79,7 @@ def build_package(definition: ExamDefinition, bank: Bank, roster: Roster) -> Exa
             )
     if not roster.rows:
         problems.append(
-            problem(
-                "roster.empty", "Daftar peserta kosong", "The roster is empty", source=roster.source or None
-            )
+            problem("roster.empty", "Daftar peserta kosong", "The roster is empty", source=roster.source or None)
         )
     for row in roster.rows:
         if not row.session.strip():
@@ -100,8 +98,7 @@ def build_package(definition: ExamDefinition, bank: Bank, roster: Roster) -> Exa
         "code": definition.code,
         "title": definition.title,
         "sections": [
-            {"code": s.code, "title": s.title, "weight": s.weight, "pass_min": s.pass_min}
-            for s in definition.sections
+            {"code": s.code, "title": s.title, "weight": s.weight, "pass_min": s.pass_min} for s in definition.sections
         ],
         "pass_total_min": definition.pass_total_min,
         "items": [dict(item.raw) for item in bank.items],

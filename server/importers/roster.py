@@ -131,9 +131,7 @@ class _Reader:
             return ""
         if not value:
             self.bad(name, f"{name}.empty", f"{what_id} kosong", f"{what_en} is empty")
-        long = too_long(
-            value, limit, row=self.record.row, field=self.record.headers[name], source=self.source
-        )
+        long = too_long(value, limit, row=self.record.row, field=self.record.headers[name], source=self.source)
         if long:
             self.problems.append(long)
         return value
@@ -148,9 +146,7 @@ class _Reader:
             return None
 
 
-def _row(
-    record: Record, source: str, seen: dict[str, int], today: dt.date
-) -> tuple[RosterRow | None, list[Problem]]:
+def _row(record: Record, source: str, seen: dict[str, int], today: dt.date) -> tuple[RosterRow | None, list[Problem]]:
     r = _Reader(record, source)
     number = r.text("number", "Nomor peserta", "Participant number", MAX_CODE_CHARS)
     if number and not valid_code(number):
@@ -159,8 +155,7 @@ def _row(
             "number.invalid",
             f"Nomor peserta '{number}' tidak sah: pakai huruf, angka, titik, garis miring, garis bawah atau "
             "tanda minus, tanpa spasi",
-            f"Participant number '{number}' is invalid: use letters, digits, dot, slash, underscore or dash, "
-            "no spaces",
+            f"Participant number '{number}' is invalid: use letters, digits, dot, slash, underscore or dash, no spaces",
         )
     elif number:
         first = seen.setdefault(number.casefold(), record.row)

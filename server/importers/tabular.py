@@ -201,9 +201,7 @@ def _xlsx_value(cell: Any) -> Value:
     return value
 
 
-def read_xlsx_rows(
-    data: bytes, source: str, sheet: str
-) -> tuple[list[tuple[int, list[Value]]], list[Problem]]:
+def read_xlsx_rows(data: bytes, source: str, sheet: str) -> tuple[list[tuple[int, list[Value]]], list[Problem]]:
     """Rows (sheet row number, cell values) of the sheet named ``sheet`` or else the first one."""
     check_xlsx(data, source)
     import openpyxl  # imported late: only XLSX imports pay for it
@@ -379,8 +377,7 @@ def map_headers(
             problems.append(
                 problem(
                     "header.unknown",
-                    f"Kolom '{name}' tidak dikenal; ganti namanya atau hapus kolom itu "
-                    f"(kolom yang dikenal: {known})",
+                    f"Kolom '{name}' tidak dikenal; ganti namanya atau hapus kolom itu (kolom yang dikenal: {known})",
                     f"Column '{name}' is unknown; rename or delete it (known columns: {known})",
                     row=row,
                     field=name,
@@ -550,9 +547,7 @@ def as_text(value: Value, *, multiline: bool = False) -> str:
 
 
 def located(record: Record, name: str, source: str, err: FieldError) -> Problem:
-    return problem(
-        err.code, err.id, err.en, row=record.row, field=record.headers.get(name, name), source=source
-    )
+    return problem(err.code, err.id, err.en, row=record.row, field=record.headers.get(name, name), source=source)
 
 
 def field_problem(record: Record, name: str, source: str, code: str, id: str, en: str) -> Problem:

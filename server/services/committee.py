@@ -390,7 +390,8 @@ class CommitteeService:
                     "submitted_at_ms": a.submitted_at_ms,
                     # Jump from the score event to the venue video at that moment.
                     "replay_url": f"/video/replay?camera={self._camera}&t={a.submitted_at_ms}"
-                    if self._camera and a.submitted_at_ms else None,
+                    if self._camera and a.submitted_at_ms
+                    else None,
                 }
                 for c, a in rows
             ],

@@ -440,8 +440,12 @@ class ExamService:
             from server.services.uploads import uploaded
 
             if value.get("sha256") not in await uploaded(tx.s, attempt_id=attempt.id, item=item):
-                raise bad_request("answer.file", "Berkas ini belum diunggah untuk soal ini",
-                                  "This file has not been uploaded for this question", field="value")
+                raise bad_request(
+                    "answer.file",
+                    "Berkas ini belum diunggah untuk soal ini",
+                    "This file has not been uploaded for this question",
+                    field="value",
+                )
         remaining = timer.remaining(tx.now_ms)
         current = await qc.answer(tx.s, attempt_id=attempt.id, item_code=item)
         if current is not None and current.seq >= seq:

@@ -42,8 +42,12 @@ class UploadService:
             exam = await self.ctx.exam(s, candidate.exam_id)
         spec = self.ctx.spec(exam)
         if not spec.has_item(item) or spec.item(item).kind not in PRACTICAL_FORMATS:
-            raise bad_request("upload.item", "Soal ini tidak menerima unggahan berkas",
-                              "This question does not take a file upload", field="item")
+            raise bad_request(
+                "upload.item",
+                "Soal ini tidak menerima unggahan berkas",
+                "This question does not take a file upload",
+                field="item",
+            )
         item_spec = spec.item(item)
         max_mb = item_spec.param("max_mb")
         return PRACTICAL_FORMATS[item_spec.kind], min(HARD_LIMIT, int(max_mb if isinstance(max_mb, int) else 10) * MB)
@@ -67,14 +71,29 @@ class UploadService:
                 raise PAUSED
             if timer_of(attempt).expired(tx.now_ms):
                 raise TIME_UP
-            known = await tx.s.execute(
-                select(Upload.id).where(Upload.attempt_id == attempt.id, Upload.sha256 == sha))
+            known = await tx.s.execute(select(Upload.id).where(Upload.attempt_id == attempt.id, Upload.sha256 == sha))
             if known.first() is None:
-                await tx.s.execute(insert(Upload).values(
-                    attempt_id=attempt.id, item_code=item, sha256=sha, name=shown, size=len(data), data=data,
-                    created_at_ms=tx.now_ms))
-                await tx.record(UploadAccepted(candidate=candidate.number, item=item, sha256=sha, name=shown,
-                                               size=len(data), attempt_id=attempt.id))
+                await tx.s.execute(
+                    insert(Upload).values(
+                        attempt_id=attempt.id,
+                        item_code=item,
+                        sha256=sha,
+                        name=shown,
+                        size=len(data),
+                        data=data,
+                        created_at_ms=tx.now_ms,
+                    )
+                )
+                await tx.record(
+                    UploadAccepted(
+                        candidate=candidate.number,
+                        item=item,
+                        sha256=sha,
+                        name=shown,
+                        size=len(data),
+                        attempt_id=attempt.id,
+                    )
+                )
             return {"ok": True, "sha256": sha, "name": shown, "size": len(data)}
 
         return await self.ctx.write(unit)

@@ -101,9 +101,15 @@ class _Formation:
 class LiveFeed:
     """Standings of every session the exam server runs; the only writer of live state."""
 
-    def __init__(self, *, sinks: Sequence[FeedSink] = (), committee: CommitteeSink | None = None,
-                 cascade: Cascade = DEFAULT_CASCADE, coalesce_ms: int = 200,
-                 clock_ms: Callable[[], int] = wall_ms) -> None:
+    def __init__(
+        self,
+        *,
+        sinks: Sequence[FeedSink] = (),
+        committee: CommitteeSink | None = None,
+        cascade: Cascade = DEFAULT_CASCADE,
+        coalesce_ms: int = 200,
+        clock_ms: Callable[[], int] = wall_ms,
+    ) -> None:
         self.epoch = secrets.token_hex(4)
         self.sinks = list(sinks)
         self.committee = committee
@@ -290,19 +296,33 @@ class LiveFeed:
         form.seq += 1
         form.version = f"{self.epoch}.{form.seq}"
         now = self.clock_ms()
-        delta: JsonObj = {"f": form.key.id, "epoch": self.epoch, "seq": form.seq, "t": first or now,
-                          "rows": changed, "gone": gone}
+        delta: JsonObj = {
+            "f": form.key.id,
+            "epoch": self.epoch,
+            "seq": form.seq,
+            "t": first or now,
+            "rows": changed,
+            "gone": gone,
+        }
         if session_json != form.published_session:
             delta["session"] = session_json
-        snapshot = {"v": 1, "f": form.key.as_json(), "epoch": self.epoch, "seq": form.seq, "t": now,
-                    "session": session_json, "rows": sort_rows(new.values())}
+        snapshot = {
+            "v": 1,
+            "f": form.key.as_json(),
+            "epoch": self.epoch,
+            "seq": form.seq,
+            "t": now,
+            "session": session_json,
+            "rows": sort_rows(new.values()),
+        }
         form.published = new
         form.published_session = session_json
         form.snapshot = dumps(snapshot)
         return FormationUpdate(form.key.id, form.version, delta, form.snapshot), committee
 
-    def _committee_update(self, form: _Formation, ranks: dict[str, int],
-                          public_changed: set[str]) -> CommitteeUpdate | None:
+    def _committee_update(
+        self, form: _Formation, ranks: dict[str, int], public_changed: set[str]
+    ) -> CommitteeUpdate | None:
         if self.committee is None:
             form.committee_dirty.clear()
             form.committee_gone.clear()
@@ -315,8 +335,12 @@ class LiveFeed:
             return None
         session = form.key.session
         rows = tuple(
-            {**committee_row(form.rows[n], key=form.keys[n], rank=ranks.get(n),
-                             presence=self._presence.get((session, n))), "f": form.key.id}
+            {
+                **committee_row(
+                    form.rows[n], key=form.keys[n], rank=ranks.get(n), presence=self._presence.get((session, n))
+                ),
+                "f": form.key.id,
+            }
             for n in sorted(numbers)
         )
         return CommitteeUpdate(session, rows, gone)
@@ -326,11 +350,19 @@ class LiveFeed:
     def index(self) -> JsonObj:
         sessions = []
         for code in sorted(self._sessions):
-            forms = sorted((f for f in self._forms.values() if f.key.session == code and f.rows),
-                           key=lambda f: (f.key.village, f.key.position))
-            sessions.append({**self._sessions[code].as_json(), "formations": [
-                {"id": f.key.id, "village": f.key.village, "position": f.key.position, "count": len(f.rows)}
-                for f in forms]})
+            forms = sorted(
+                (f for f in self._forms.values() if f.key.session == code and f.rows),
+                key=lambda f: (f.key.village, f.key.position),
+            )
+            sessions.append(
+                {
+                    **self._sessions[code].as_json(),
+                    "formations": [
+                        {"id": f.key.id, "village": f.key.village, "position": f.key.position, "count": len(f.rows)}
+                        for f in forms
+                    ],
+                }
+            )
         return {"v": 1, "epoch": self.epoch, "sessions": sessions}
 
     def snapshots(self) -> list[tuple[str, bytes, str]]:
@@ -347,8 +379,12 @@ class LiveFeed:
                 key = form.keys.get(n)
                 if key is None:
                     continue
-                out.append({**committee_row(row, key=key, rank=ranks.get(n),
-                                            presence=self._presence.get((session, n))), "f": form.key.id})
+                out.append(
+                    {
+                        **committee_row(row, key=key, rank=ranks.get(n), presence=self._presence.get((session, n))),
+                        "f": form.key.id,
+                    }
+                )
         return out
 
     async def flush(self) -> None:
@@ -381,8 +417,9 @@ class RedisSink:
     memory proportional to the number of formations, not to the number of answers.
     """
 
-    def __init__(self, store: Any, publisher: Any, feed: Callable[[], LiveFeed | None],
-                 *, retry_s: float = 2.0) -> None:
+    def __init__(
+        self, store: Any, publisher: Any, feed: Callable[[], LiveFeed | None], *, retry_s: float = 2.0
+    ) -> None:
         self.store = store
         self.publisher = publisher
         self._feed = feed

@@ -91,8 +91,14 @@ class Replica:
 class LiveHub:
     """Serves the public namespace from replicas; read-only with respect to the store."""
 
-    def __init__(self, sio: LiveSocketServer, store: SnapshotStore, *, revalidate_s: float = 5.0,
-                 clock_ms: Callable[[], int] = wall_ms) -> None:
+    def __init__(
+        self,
+        sio: LiveSocketServer,
+        store: SnapshotStore,
+        *,
+        revalidate_s: float = 5.0,
+        clock_ms: Callable[[], int] = wall_ms,
+    ) -> None:
         self.sio = sio
         self.store = store
         self.revalidate_s = revalidate_s
@@ -104,9 +110,16 @@ class LiveHub:
         self._task: asyncio.Task[None] | None = None
         self._store_ok = True
         self.resyncs = 0
-        sio.namespace(PUBLIC_NS, connect=self._connect, disconnect=self._disconnect, events={
-            "join": self._on_join, "resync": self._on_resync, "leave": self._on_leave,
-        })
+        sio.namespace(
+            PUBLIC_NS,
+            connect=self._connect,
+            disconnect=self._disconnect,
+            events={
+                "join": self._on_join,
+                "resync": self._on_resync,
+                "leave": self._on_leave,
+            },
+        )
         sio.on_emit(self._on_emit)
 
     # -- lifecycle ---------------------------------------------------------------------------------------
@@ -312,8 +325,14 @@ class CommitteeHub:
     (the lead's hook) sees the Socket.IO connect environ (cookies in ``HTTP_COOKIE``) and must say yes.
     """
 
-    def __init__(self, sio: LiveSocketServer, rows: Callable[[str], list[JsonObj]],
-                 authorize: Authorize | None, *, public: LiveHub | None = None) -> None:
+    def __init__(
+        self,
+        sio: LiveSocketServer,
+        rows: Callable[[str], list[JsonObj]],
+        authorize: Authorize | None,
+        *,
+        public: LiveHub | None = None,
+    ) -> None:
         self.sio = sio
         self._rows = rows
         self._authorize = authorize
@@ -333,14 +352,22 @@ class CommitteeHub:
         for room in self.sio.rooms(sid, COMMITTEE_NS):
             self.sio.leave_room(sid, COMMITTEE_NS, room)
         self.sio.enter_room(sid, COMMITTEE_NS, f"c:{session}")
-        snap = {"session": session, "seq": self._seq.get(session, 0), "rows": self._rows(session),
-                "fanout": self.fanout()}
+        snap = {
+            "session": session,
+            "seq": self._seq.get(session, 0),
+            "rows": self._rows(session),
+            "fanout": self.fanout(),
+        }
         self.sio.send(sid, COMMITTEE_NS, self.sio.encode(COMMITTEE_NS, "snapshot", snap))
 
     def fanout(self) -> JsonObj:
         s = self.sio.stats
-        return {"connected": self.sio.connected, "dropped": s.dropped, "deliveries": s.deliveries,
-                "viewers": self._public.viewers() if self._public else None}
+        return {
+            "connected": self.sio.connected,
+            "dropped": s.dropped,
+            "deliveries": s.deliveries,
+            "viewers": self._public.viewers() if self._public else None,
+        }
 
     async def committee(self, update: CommitteeUpdate) -> None:
         seq = self._seq[update.session] = self._seq.get(update.session, 0) + 1

@@ -101,7 +101,9 @@ class SessionInfo:
 
     def as_json(self) -> JsonObj:
         return {
-            "code": self.code, "title": self.title, "status": self.status,
+            "code": self.code,
+            "title": self.title,
+            "status": self.status,
             "sections": [{"code": c, "title": t} for c, t in self.sections],
             "fields": [f for f in IDENTITY_FIELDS if f in self.public_fields],
             "pass_total": self.pass_total_milli,
@@ -150,16 +152,30 @@ def committee_row(row: SeatRow, *, key: str, rank: int | None, presence: SeatPre
     return out
 
 
-PUBLIC_ROW_KEYS: Final = frozenset({
-    "k", *IDENTITY_FIELDS, "status", "answered", "total", "deadline", "paused_left",
-    "sections", "score", "passed", "submitted_at", "rank",
-})
+PUBLIC_ROW_KEYS: Final = frozenset(
+    {
+        "k",
+        *IDENTITY_FIELDS,
+        "status",
+        "answered",
+        "total",
+        "deadline",
+        "paused_left",
+        "sections",
+        "score",
+        "passed",
+        "submitted_at",
+        "rank",
+    }
+)
 """Every key a public row can ever carry; tests assert nothing else leaks."""
 
 
 def sort_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Display order: ranked seats by rank, then everyone else by participant number (or key)."""
+
     def order(r: Mapping[str, Any]) -> tuple[int, int, str]:
         rank = r.get("rank")
         return (0 if rank is not None else 1, rank or 0, str(r.get("number") or r.get("k")))
+
     return sorted(rows, key=order)

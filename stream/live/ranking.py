@@ -24,14 +24,15 @@ def total_desc() -> Criterion:
 
 
 def submitted_earlier() -> Criterion:
-    return Criterion("submitted_earlier",
-                     lambda r: r.submitted_at_ms if r.submitted_at_ms is not None else _LAST)
+    return Criterion("submitted_earlier", lambda r: r.submitted_at_ms if r.submitted_at_ms is not None else _LAST)
 
 
 def section_desc(code: str) -> Criterion:
     """Higher score in one section first (e.g. the configured cascade may put TKP before time)."""
+
     def key(r: SeatRow) -> int:
         return -dict(r.sections).get(code, 0)
+
     return Criterion(f"section_desc:{code}", key)
 
 

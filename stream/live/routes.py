@@ -21,9 +21,11 @@ from web.render import DEFAULT_LANG, LANGS, render, strings
 log = logging.getLogger(__name__)
 
 LANG_COOKIE = "ujian_lang"
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-       "connect-src 'self' ws: wss:; media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; "
-       "form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self' ws: wss:; media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
 
 
 @dataclass
@@ -42,8 +44,10 @@ def build_live(settings: LiveSettings) -> Live:
     """Wire the parts for a role, without an app (tests and the bench use it directly too)."""
     sio = LiveSocketServer(
         redis_url=settings.redis_url if settings.role == "edge" else None,
-        channel=settings.channel, ping_interval_s=settings.ping_interval_s,
-        ping_timeout_s=settings.ping_timeout_s, max_backlog_bytes=settings.max_backlog_bytes,
+        channel=settings.channel,
+        ping_interval_s=settings.ping_interval_s,
+        ping_timeout_s=settings.ping_timeout_s,
+        max_backlog_bytes=settings.max_backlog_bytes,
         cors_allowed_origins=settings.cors_allowed_origins,
     )
     if settings.role == "edge":
@@ -56,9 +60,13 @@ def build_live(settings: LiveSettings) -> Live:
     feed = LiveFeed(cascade=settings.cascade, coalesce_ms=settings.coalesce_ms)
     feed.sinks.append(LocalSink(memory, hub))
     if settings.redis_url:
-        feed.sinks.append(RedisSink(RedisStore(settings.redis_url, prefix=settings.key_prefix),
-                                    RedisPublisher(settings.redis_url, channel=settings.channel),
-                                    lambda: feed))
+        feed.sinks.append(
+            RedisSink(
+                RedisStore(settings.redis_url, prefix=settings.key_prefix),
+                RedisPublisher(settings.redis_url, channel=settings.channel),
+                lambda: feed,
+            )
+        )
     committee = CommitteeHub(sio, feed.committee_rows, settings.authorize, public=hub)
     feed.committee = committee
     return Live(settings, sio, hub, memory, feed, committee)
@@ -94,10 +102,15 @@ def setup_live(app: web.Application, settings: LiveSettings) -> Live:
 
 # -- HTTP: snapshot JSON --------------------------------------------------------------------------------
 
+
 def _cache_headers(live: Live, etag: str) -> dict[str, str]:
     age = live.settings.snapshot_max_age_s
-    return {"ETag": etag, "Cache-Control": f"public, max-age={age}, stale-while-revalidate={4 * age + 1}",
-            "Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
+    return {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={age}, stale-while-revalidate={4 * age + 1}",
+        "Access-Control-Allow-Origin": "*",
+        "X-Content-Type-Options": "nosniff",
+    }
 
 
 def _json_bytes(request: web.Request, body: bytes, etag: str) -> web.Response:
@@ -111,7 +124,9 @@ def _json_bytes(request: web.Request, body: bytes, etag: str) -> web.Response:
 def _unavailable(what: str) -> web.Response:
     return web.json_response(
         {"error": {"code": "live.unavailable", "id": f"{what} belum tersedia", "en": f"{what} not available yet"}},
-        status=503, headers={"Cache-Control": "no-store", "Retry-After": "2"})
+        status=503,
+        headers={"Cache-Control": "no-store", "Retry-After": "2"},
+    )
 
 
 async def _api_index(request: web.Request) -> web.Response:
@@ -133,11 +148,14 @@ async def _api_snapshot(request: web.Request) -> web.Response:
 
 async def _api_health(request: web.Request) -> web.Response:
     live = request.app[keys.LIVE]
-    return web.json_response({"ok": True, "role": live.settings.role, "connected": live.sio.connected,
-                              "viewers": live.hub.viewers()}, headers={"Cache-Control": "no-store"})
+    return web.json_response(
+        {"ok": True, "role": live.settings.role, "connected": live.sio.connected, "viewers": live.hub.viewers()},
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 # -- HTML pages (server-side rendered; the script only keeps them current) --------------------------------
+
 
 def lang_of(request: web.Request) -> str:
     chosen = request.query.get("lang") or request.cookies.get(LANG_COOKIE) or DEFAULT_LANG
@@ -183,20 +201,34 @@ async def _page_board(request: web.Request) -> web.Response:
     rep = await live.hub.replica(fid) if fid else None
     if rep is None or rep.head.get("session", {}).get("code") != request.match_info["session"]:
         await live.hub.index()
-        return _page(request, "live/index.html", status=404,
-                     sessions=live.hub.sessions(),
-                     missing=request.match_info["session"])
+        return _page(
+            request, "live/index.html", status=404, sessions=live.hub.sessions(), missing=request.match_info["session"]
+        )
     lang = lang_of(request)
     venue = request.query.get("layar") in ("1", "ya", "yes", "true")
     now = live.hub.clock_ms()
     snap = rep.as_json()
     await live.hub.index()
-    return _page(request, "live/board.html", snap=snap, session=snap["session"], formation=snap["f"],
-                 rows=[view_row(r, snap["session"], lang=lang, now_ms=now) for r in snap["rows"]],
-                 venue=venue, now_ms=now, others=_others(live, snap), cameras=_cameras(request.app),
-                 boot={"snapshot": snap, "now": now, "lang": lang, "venue": venue,
-                       "path": live.settings.socketio_path,
-                       "strings": strings(lang, ("live.",))})
+    return _page(
+        request,
+        "live/board.html",
+        snap=snap,
+        session=snap["session"],
+        formation=snap["f"],
+        rows=[view_row(r, snap["session"], lang=lang, now_ms=now) for r in snap["rows"]],
+        venue=venue,
+        now_ms=now,
+        others=_others(live, snap),
+        cameras=_cameras(request.app),
+        boot={
+            "snapshot": snap,
+            "now": now,
+            "lang": lang,
+            "venue": venue,
+            "path": live.settings.socketio_path,
+            "strings": strings(lang, ("live.",)),
+        },
+    )
 
 
 def _cameras(app: web.Application) -> list[JsonObj]:
@@ -215,6 +247,7 @@ def _others(live: Live, snap: JsonObj) -> list[JsonObj]:
 
 
 # -- formatting shared with the script's rules ----------------------------------------------------------
+
 
 def fmt_milli(milli: int | None, lang: str) -> str:
     """Milli-points as a decimal with the language's separator, trailing zeros dropped (integers only)."""
@@ -245,10 +278,11 @@ def view_row(row: Mapping[str, Any], session: Mapping[str, Any], *, lang: str, n
         elif row.get("paused_left") is not None:
             left = fmt_duration(int(row["paused_left"]))
     titles = {s["code"]: s.get("title") or s["code"] for s in session.get("sections", ())}
-    sections = [(titles.get(code, code), fmt_milli(score, lang))
-                for code, score in (row.get("sections") or {}).items()]
-    return {**row, "left": left, "paused": row.get("status") == "working" and row.get("deadline") is None
-            and row.get("paused_left") is not None,
-            "score_text": fmt_milli(row.get("score"), lang) if row.get("score") is not None else None,
-            "section_texts": sections}
-
+    sections = [(titles.get(code, code), fmt_milli(score, lang)) for code, score in (row.get("sections") or {}).items()]
+    return {
+        **row,
+        "left": left,
+        "paused": row.get("status") == "working" and row.get("deadline") is None and row.get("paused_left") is not None,
+        "score_text": fmt_milli(row.get("score"), lang) if row.get("score") is not None else None,
+        "section_texts": sections,
+    }

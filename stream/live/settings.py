@@ -47,10 +47,12 @@ class LiveSettings:
     def from_env(cls, role: Role = "exam", env: Mapping[str, str] | None = None, **overrides: Any) -> LiveSettings:
         env = os.environ if env is None else env
         values: dict[str, Any] = {"role": role, "redis_url": env.get("UJIAN_REDIS_URL") or None}
-        numeric = {"UJIAN_LIVE_COALESCE_MS": ("coalesce_ms", int),
-                   "UJIAN_LIVE_PING_INTERVAL_S": ("ping_interval_s", float),
-                   "UJIAN_LIVE_PING_TIMEOUT_S": ("ping_timeout_s", float),
-                   "UJIAN_LIVE_MAX_BACKLOG_BYTES": ("max_backlog_bytes", int)}
+        numeric = {
+            "UJIAN_LIVE_COALESCE_MS": ("coalesce_ms", int),
+            "UJIAN_LIVE_PING_INTERVAL_S": ("ping_interval_s", float),
+            "UJIAN_LIVE_PING_TIMEOUT_S": ("ping_timeout_s", float),
+            "UJIAN_LIVE_MAX_BACKLOG_BYTES": ("max_backlog_bytes", int),
+        }
         for var, (name, kind) in numeric.items():
             if env.get(var):
                 values[name] = kind(env[var])

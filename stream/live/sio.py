@@ -193,8 +193,17 @@ class _LocalManager(socketio.AsyncManager):  # type: ignore[misc]
 
     fanout: LiveSocketServer | None = None
 
-    async def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
-                   callback: Any = None, to: Any = None, **kwargs: Any) -> None:
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
         room = to or room
         if self.fanout is None or not _fast_eligible(room, skip_sid, callback):
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
@@ -209,8 +218,12 @@ class _RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         room = message.get("room")
-        if (self.fanout is None or message.get("binary") or message.get("callback") is not None
-                or not _fast_eligible(room, message.get("skip_sid"), None)):
+        if (
+            self.fanout is None
+            or message.get("binary")
+            or message.get("callback") is not None
+            or not _fast_eligible(room, message.get("skip_sid"), None)
+        ):
             await super()._handle_emit(message)
             return
         data = message.get("data")
@@ -228,11 +241,19 @@ class _Namespace:
 class LiveSocketServer:
     """A Socket.IO server (python-socketio on aiohttp) with encode-once, bounded, ordered broadcasts."""
 
-    def __init__(self, *, redis_url: str | None = None, channel: str = "ujian-live",
-                 ping_interval_s: float = 30.0, ping_timeout_s: float = 20.0, ping_jitter: float = 0.5,
-                 max_backlog_bytes: int = 256 * 1024, max_queued_packets: int = 512,
-                 max_message_bytes: int = 64 * 1024,
-                 cors_allowed_origins: str | list[str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        redis_url: str | None = None,
+        channel: str = "ujian-live",
+        ping_interval_s: float = 30.0,
+        ping_timeout_s: float = 20.0,
+        ping_jitter: float = 0.5,
+        max_backlog_bytes: int = 256 * 1024,
+        max_queued_packets: int = 512,
+        max_message_bytes: int = 64 * 1024,
+        cors_allowed_origins: str | list[str] | None = None,
+    ) -> None:
         self.max_backlog_bytes = max_backlog_bytes
         self.max_queued_packets = max_queued_packets
         self.max_message_bytes = max_message_bytes
@@ -242,16 +263,22 @@ class LiveSocketServer:
         self._background: set[asyncio.Future[Any]] = set()
         manager: _LocalManager | _RedisManager
         if redis_url:
-            manager = _RedisManager(redis_url, channel=channel,
-                                    redis_options={"socket_connect_timeout": 2, "health_check_interval": 10})
+            manager = _RedisManager(
+                redis_url, channel=channel, redis_options={"socket_connect_timeout": 2, "health_check_interval": 10}
+            )
         else:
             manager = _LocalManager()
         manager.fanout = self
         self._manager = manager
         self._sio = socketio.AsyncServer(
-            async_mode="aiohttp", client_manager=manager, logger=False, engineio_logger=False,
-            ping_interval=ping_interval_s, ping_timeout=ping_timeout_s,
-            max_http_buffer_size=max_message_bytes, cors_allowed_origins=cors_allowed_origins,
+            async_mode="aiohttp",
+            client_manager=manager,
+            logger=False,
+            engineio_logger=False,
+            ping_interval=ping_interval_s,
+            ping_timeout=ping_timeout_s,
+            max_http_buffer_size=max_message_bytes,
+            cors_allowed_origins=cors_allowed_origins,
         )
         eio = self._sio.eio
         # Our websocket driver in this server's copy of the driver table (the module's table stays stock).
@@ -305,9 +332,14 @@ class LiveSocketServer:
                 conn.transport.close()
         await self._sio.shutdown()
 
-    def namespace(self, name: str, *, connect: ConnectHandler | None = None,
-                  events: Mapping[str, EventHandler] | None = None,
-                  disconnect: DisconnectHandler | None = None) -> None:
+    def namespace(
+        self,
+        name: str,
+        *,
+        connect: ConnectHandler | None = None,
+        events: Mapping[str, EventHandler] | None = None,
+        disconnect: DisconnectHandler | None = None,
+    ) -> None:
         """Register a namespace; ``connect(sid, environ, auth)`` returning False refuses the client."""
         ns = _Namespace(connect, dict(events or {}), disconnect)
         self._namespaces[name] = ns
@@ -325,8 +357,10 @@ class LiveSocketServer:
         for event, handler in ns.events.items():
             self._sio.on(event, handler, namespace=name)
         if disconnect is not None:
+
             async def on_disconnect(sid: str, reason: Any = None) -> None:
                 await disconnect(sid)
+
             self._sio.on("disconnect", on_disconnect, namespace=name)
 
     def on_emit(self, handler: EmitHandler) -> None:
@@ -356,8 +390,7 @@ class LiveSocketServer:
             if conn is not None:
                 sock = conn.sock
                 transport = conn.transport
-                if (transport is not None and sock.upgraded and not sock.upgrading
-                        and sock.queue.empty()):
+                if transport is not None and sock.upgraded and not sock.upgrading and sock.queue.empty():
                     if transport.is_closing():
                         continue
                     if transport.get_write_buffer_size() > limit:
@@ -403,8 +436,10 @@ class LiveSocketServer:
 
     def _drop_ws(self, conn: _Conn) -> None:
         self.stats.dropped += 1
-        log.info("dropping a viewer that fell %d bytes behind; it will resync",
-                 conn.transport.get_write_buffer_size() if conn.transport else -1)
+        log.info(
+            "dropping a viewer that fell %d bytes behind; it will resync",
+            conn.transport.get_write_buffer_size() if conn.transport else -1,
+        )
         if conn.transport is not None:
             conn.transport.abort()
 
@@ -458,7 +493,9 @@ class RedisPublisher:
 
     def __init__(self, redis_url: str, *, channel: str = "ujian-live") -> None:
         self._manager = socketio.AsyncRedisManager(
-            redis_url, channel=channel, write_only=True,
+            redis_url,
+            channel=channel,
+            write_only=True,
             redis_options={"socket_connect_timeout": 1, "socket_timeout": 1},
         )
 
@@ -477,5 +514,14 @@ class RedisPublisher:
                 log.debug("closing the Redis publisher failed", exc_info=True)
 
 
-__all__ = ["ConnectHandler", "EmitHandler", "Encoded", "EventHandler", "FanoutStats", "LiveSocketServer",
-           "RedisPublisher", "engineio", "ws_frame"]
+__all__ = [
+    "ConnectHandler",
+    "EmitHandler",
+    "Encoded",
+    "EventHandler",
+    "FanoutStats",
+    "LiveSocketServer",
+    "RedisPublisher",
+    "engineio",
+    "ws_frame",
+]

@@ -56,7 +56,10 @@ class RedisStore:
     def __init__(self, url: str, *, prefix: str = "ujian:live:", timeout_s: float = 1.0) -> None:
         self.prefix = prefix
         self._redis = aioredis.Redis.from_url(
-            url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s, retry_on_timeout=False,
+            url,
+            socket_connect_timeout=timeout_s,
+            socket_timeout=timeout_s,
+            retry_on_timeout=False,
         )
 
     def _snap(self, fid: str) -> str:

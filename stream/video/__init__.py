@@ -5,5 +5,13 @@ from stream.video.hub import ViewerLimits
 from stream.video.service import VideoService, VideoSettings
 from stream.video.sources import Encoding, SourceConfig, parse_source, parse_sources
 
-__all__ = ["Encoding", "SegmentClosed", "SourceConfig", "VideoService", "VideoSettings", "ViewerLimits",
-           "parse_source", "parse_sources"]
+__all__ = [
+    "Encoding",
+    "SegmentClosed",
+    "SourceConfig",
+    "VideoService",
+    "VideoSettings",
+    "ViewerLimits",
+    "parse_source",
+    "parse_sources",
+]

@@ -27,8 +27,10 @@ def main() -> None:
     width, height = (int(x) for x in args.size.split("x"))
     enc = Encoding(width=width, height=height, fps=args.fps, preset="ultrafast")
     names = ["Lab 1", "Meja panitia", "Lab 2", "Lab 3"]
-    sources = parse_sources([{"name": names[i % 4] if i < 4 else f"Kamera {i + 1}", "kind": "testsrc"}
-                             for i in range(args.cameras)], encoding=enc)
+    sources = parse_sources(
+        [{"name": names[i % 4] if i < 4 else f"Kamera {i + 1}", "kind": "testsrc"} for i in range(args.cameras)],
+        encoding=enc,
+    )
     settings = VideoSettings(sources=sources, archive_dir=args.archive, upstream=args.upstream)
     print(f"video: http://{args.host}:{args.port}/video/watch")
     web.run_app(standalone_app(settings), host=args.host, port=args.port, print=None)

@@ -101,19 +101,28 @@ def encode_barcode(ms: int) -> list[int]:
 def _bit_expr(bit: int) -> str:
     v = "floor(t*1000+0.5)"
     if bit < BARCODE_BITS:
-        return f"eq(mod(floor({v}/{2 ** bit}),2),1)"
+        return f"eq(mod(floor({v}/{2**bit}),2),1)"
     byte_sum = "+".join(f"mod(floor({v}/{2 ** (8 * i)}),256)" for i in range(4))
     return f"eq(mod(floor(mod({byte_sum},256)/{2 ** (bit - BARCODE_BITS)}),2),1)"
 
 
 def _with_barcode(stream: Any, enc: Encoding) -> Any:
     layout = BarcodeLayout.for_size(enc.width, enc.height)
-    stream = stream.filter("drawbox", x=0, y=0, w=layout.cell_w * BARCODE_COLUMNS, h=layout.cell_h * BARCODE_ROWS,
-                           color="black", t="fill")
+    stream = stream.filter(
+        "drawbox", x=0, y=0, w=layout.cell_w * BARCODE_COLUMNS, h=layout.cell_h * BARCODE_ROWS, color="black", t="fill"
+    )
     for bit in range(BARCODE_BITS + CHECKSUM_BITS):
         row, col = divmod(bit, BARCODE_COLUMNS)
-        stream = stream.filter("drawbox", x=col * layout.cell_w, y=row * layout.cell_h, w=layout.cell_w,
-                               h=layout.cell_h, color="white", t="fill", enable=_bit_expr(bit))
+        stream = stream.filter(
+            "drawbox",
+            x=col * layout.cell_w,
+            y=row * layout.cell_h,
+            w=layout.cell_w,
+            h=layout.cell_h,
+            color="white",
+            t="fill",
+            enable=_bit_expr(bit),
+        )
     return stream
 
 
@@ -122,8 +131,18 @@ def _with_text(stream: Any, enc: Encoding, text: str) -> Any:
     if font is None:
         return stream
     size = max(10, enc.height // 14)
-    return stream.filter("drawtext", fontfile=font, text=text, x=size // 2, y=f"h-th-{size // 2}",
-                         fontsize=size, fontcolor="white", box=1, boxcolor="black@0.6", boxborderw=size // 4)
+    return stream.filter(
+        "drawtext",
+        fontfile=font,
+        text=text,
+        x=size // 2,
+        y=f"h-th-{size // 2}",
+        fontsize=size,
+        fontcolor="white",
+        box=1,
+        boxcolor="black@0.6",
+        boxborderw=size // 4,
+    )
 
 
 def _test_pattern(source: TestPattern, realtime: bool) -> Any:
@@ -143,8 +162,9 @@ def _test_pattern(source: TestPattern, realtime: bool) -> Any:
 
 def _camera_input(source: SourceConfig) -> Any:
     if isinstance(source, RtspCamera):
-        return ffmpeg_python.input(source.url, rtsp_transport=source.transport, timeout=10_000_000,
-                                   fflags="nobuffer", flags="low_delay")
+        return ffmpeg_python.input(
+            source.url, rtsp_transport=source.transport, timeout=10_000_000, fflags="nobuffer", flags="low_delay"
+        )
     if isinstance(source, V4l2Camera):
         kwargs: dict[str, Any] = {"f": "v4l2"}
         if source.input_format:
@@ -165,9 +185,11 @@ def _camera_input(source: SourceConfig) -> Any:
 def _camera(source: SourceConfig) -> Any:
     enc = source.encoding
     stream = _camera_input(source).video
-    stream = (stream.filter("scale", enc.width, enc.height, force_original_aspect_ratio="decrease")
-              .filter("pad", enc.width, enc.height, "(ow-iw)/2", "(oh-ih)/2")
-              .filter("fps", enc.fps))
+    stream = (
+        stream.filter("scale", enc.width, enc.height, force_original_aspect_ratio="decrease")
+        .filter("pad", enc.width, enc.height, "(ow-iw)/2", "(oh-ih)/2")
+        .filter("fps", enc.fps)
+    )
     if source.clock:
         stream = _with_text(stream, enc, "%{localtime:%F %T}")
     return stream
@@ -183,13 +205,22 @@ def tee_spec(*, pipe: bool, hls: bool, segment_s: int, frag_every_frame: bool = 
         outputs.append(
             f"[f=hls:onfail=ignore:hls_time={segment_s}:hls_list_size=5:hls_segment_type=fmp4"
             f":hls_fmp4_init_filename={INIT_NAME}:hls_segment_filename={SEGMENT_PATTERN}:start_number=1"
-            f":hls_flags=temp_file+independent_segments]{HLS_PLAYLIST}")
+            f":hls_flags=temp_file+independent_segments]{HLS_PLAYLIST}"
+        )
     return "|".join(outputs)
 
 
-def build_command(ffmpeg_exe: str, source: SourceConfig, *, pipe: bool = True, hls: bool = True,
-                  frag_every_frame: bool = True, threads: int | None = None, frames: int | None = None,
-                  realtime: bool = True) -> list[str]:
+def build_command(
+    ffmpeg_exe: str,
+    source: SourceConfig,
+    *,
+    pipe: bool = True,
+    hls: bool = True,
+    frag_every_frame: bool = True,
+    threads: int | None = None,
+    frames: int | None = None,
+    realtime: bool = True,
+) -> list[str]:
     """The full argv for one camera. Run it with the epoch directory as cwd when ``hls`` is on.
 
     ``frames`` stops after that many frames and ``realtime=False`` lets the test pattern run as fast as it
@@ -220,8 +251,9 @@ def build_command(ffmpeg_exe: str, source: SourceConfig, *, pipe: bool = True, h
         kwargs["threads"] = threads
     if frames:
         kwargs["frames:v"] = frames
-    out = ffmpeg_python.output(stream, tee_spec(pipe=pipe, hls=hls, segment_s=enc.segment_s,
-                                                frag_every_frame=frag_every_frame), **kwargs)
+    out = ffmpeg_python.output(
+        stream, tee_spec(pipe=pipe, hls=hls, segment_s=enc.segment_s, frag_every_frame=frag_every_frame), **kwargs
+    )
     out = out.global_args("-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning")
     args: list[str] = ffmpeg_python.compile(out, cmd=ffmpeg_exe)
     return args

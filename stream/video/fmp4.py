@@ -165,8 +165,9 @@ def parse_moof(data: bytes | memoryview, moof: Box) -> MoofInfo:
     return MoofInfo(keyframe=keyframe, decode_time=decode_time, duration=duration, samples=samples)
 
 
-def _parse_trun(data: bytes | memoryview, box: Box, default_duration: int,
-                default_flags: int) -> tuple[int, int, int | None]:
+def _parse_trun(
+    data: bytes | memoryview, box: Box, default_duration: int, default_flags: int
+) -> tuple[int, int, int | None]:
     (vflags, count) = struct.unpack_from(">II", data, box.body)
     flags = vflags & 0xFFFFFF
     pos = box.body + 8
@@ -223,7 +224,7 @@ class Fmp4Splitter:
                 raise Fmp4Error(f"box {kind!r} with impossible size {size}")
             if len(buf) - pos < size:
                 break
-            box_bytes = bytes(buf[pos:pos + size])
+            box_bytes = bytes(buf[pos : pos + size])
             pos += size
             item = self._box(kind, box_bytes)
             if item is not None:
@@ -246,8 +247,13 @@ class Fmp4Splitter:
             self._pending.clear()
             moof = next(b for b in iter_boxes(whole) if b.type == b"moof")
             info = parse_moof(whole, moof)
-            return Fragment(data=whole, keyframe=info.keyframe, decode_time=info.decode_time,
-                            duration=info.duration, samples=info.samples)
+            return Fragment(
+                data=whole,
+                keyframe=info.keyframe,
+                decode_time=info.decode_time,
+                duration=info.duration,
+                samples=info.samples,
+            )
         if kind in (b"ftyp", b"styp", b"prft", b"sidx", b"emsg"):
             self._pending += data
             return None

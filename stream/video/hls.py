@@ -138,10 +138,17 @@ class CameraArchive:
         segs = self.segments[-LIVE_WINDOW:] if live else self.segments
         first_index = len(self.segments) - len(segs)
         target = max((math.ceil(s.duration_ms / 1000) for s in segs), default=1)
-        lines = ["#EXTM3U", "#EXT-X-VERSION:7", f"#EXT-X-TARGETDURATION:{target}",
-                 f"#EXT-X-MEDIA-SEQUENCE:{first_index + 1}"]
-        discontinuities = sum(1 for a, b in zip(self.segments[:first_index], self.segments[1:first_index + 1],
-                                                strict=False) if a.epoch != b.epoch)
+        lines = [
+            "#EXTM3U",
+            "#EXT-X-VERSION:7",
+            f"#EXT-X-TARGETDURATION:{target}",
+            f"#EXT-X-MEDIA-SEQUENCE:{first_index + 1}",
+        ]
+        discontinuities = sum(
+            1
+            for a, b in zip(self.segments[:first_index], self.segments[1 : first_index + 1], strict=False)
+            if a.epoch != b.epoch
+        )
         if live:
             lines.append(f"#EXT-X-DISCONTINUITY-SEQUENCE:{discontinuities}")
         else:
@@ -170,11 +177,22 @@ class CameraArchive:
     def index_json(self) -> dict[str, object]:
         return {
             "camera": self.camera,
-            "epochs": [{"epoch": e, "init": f"{e}/{INIT_NAME}", "sha256": s.sha256, "start_ms": s.start_ms}
-                       for e, s in sorted(self.inits.items())],
-            "segments": [{"epoch": s.epoch, "seq": s.seq, "url": f"{s.epoch}/{s.name}", "start_ms": s.start_ms,
-                          "duration_ms": s.duration_ms, "bytes": s.bytes, "sha256": s.sha256}
-                         for s in self.segments],
+            "epochs": [
+                {"epoch": e, "init": f"{e}/{INIT_NAME}", "sha256": s.sha256, "start_ms": s.start_ms}
+                for e, s in sorted(self.inits.items())
+            ],
+            "segments": [
+                {
+                    "epoch": s.epoch,
+                    "seq": s.seq,
+                    "url": f"{s.epoch}/{s.name}",
+                    "start_ms": s.start_ms,
+                    "duration_ms": s.duration_ms,
+                    "bytes": s.bytes,
+                    "sha256": s.sha256,
+                }
+                for s in self.segments
+            ],
         }
 
 
@@ -182,8 +200,16 @@ class SegmentWatcher:
     """Watches one epoch directory; each segment that ffmpeg closes (renames from ``.tmp``) is hashed,
     indexed and handed to ``on_segment``, in order."""
 
-    def __init__(self, archive: CameraArchive, epoch: int, *, wall_of: Callable[[int], int | None],
-                 on_segment: OnSegment | None, epoch_start_ms: int, interval_s: float = 0.25) -> None:
+    def __init__(
+        self,
+        archive: CameraArchive,
+        epoch: int,
+        *,
+        wall_of: Callable[[int], int | None],
+        on_segment: OnSegment | None,
+        epoch_start_ms: int,
+        interval_s: float = 0.25,
+    ) -> None:
         self.archive = archive
         self.epoch = epoch
         self.dir = archive.epoch_dir(epoch)
@@ -218,8 +244,12 @@ class SegmentWatcher:
         count = await self.scan()
         tmp = self.dir / f"seg_{self.next_seq:05d}.m4s.tmp"
         if tmp.exists():
-            log.warning("camera %s epoch %d: segment %d was cut short by an abrupt stop and is not archived",
-                        self.archive.camera, self.epoch, self.next_seq)
+            log.warning(
+                "camera %s epoch %d: segment %d was cut short by an abrupt stop and is not archived",
+                self.archive.camera,
+                self.epoch,
+                self.next_seq,
+            )
         return count
 
     async def _init(self) -> None:
@@ -228,9 +258,16 @@ class SegmentWatcher:
         path = self.dir / INIT_NAME
         data = await asyncio.to_thread(path.read_bytes)
         self.timescale = parse_init(data).timescale
-        seg = SegmentClosed(camera=self.archive.camera, epoch=self.epoch, seq=0, path=path,
-                            sha256=hashlib.sha256(data).hexdigest(), bytes=len(data),
-                            start_ms=self.epoch_start_ms, duration_ms=0)
+        seg = SegmentClosed(
+            camera=self.archive.camera,
+            epoch=self.epoch,
+            seq=0,
+            path=path,
+            sha256=hashlib.sha256(data).hexdigest(),
+            bytes=len(data),
+            start_ms=self.epoch_start_ms,
+            duration_ms=0,
+        )
         await self._publish(seg)
 
     async def _record(self, path: Path, seq: int) -> None:
@@ -246,9 +283,16 @@ class SegmentWatcher:
             start = self._next_start_ms
         duration_ms = duration * 1000 // timescale
         self._next_start_ms = start + duration_ms
-        seg = SegmentClosed(camera=self.archive.camera, epoch=self.epoch, seq=seq, path=path,
-                            sha256=hashlib.sha256(data).hexdigest(), bytes=len(data), start_ms=start,
-                            duration_ms=duration_ms)
+        seg = SegmentClosed(
+            camera=self.archive.camera,
+            epoch=self.epoch,
+            seq=seq,
+            path=path,
+            sha256=hashlib.sha256(data).hexdigest(),
+            bytes=len(data),
+            start_ms=start,
+            duration_ms=duration_ms,
+        )
         await self._publish(seg)
 
     async def _publish(self, seg: SegmentClosed) -> None:

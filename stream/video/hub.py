@@ -86,8 +86,9 @@ class Viewer:
 
     __slots__ = ("_clock", "closed", "kicked", "limits", "skipping_since", "stats", "transport", "waiting_key")
 
-    def __init__(self, transport: Transport, limits: ViewerLimits | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, transport: Transport, limits: ViewerLimits | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.transport = transport
         self.limits = limits or ViewerLimits()
         self.stats = ViewerStats()
@@ -211,8 +212,9 @@ class Hub:
         if not self.live:
             return
         self.live = False
-        message = ws_frame(json.dumps({"type": "offline", "camera": self.camera, "epoch": self.epoch}).encode(),
-                           text=True)
+        message = ws_frame(
+            json.dumps({"type": "offline", "camera": self.camera, "epoch": self.epoch}).encode(), text=True
+        )
         for viewer in self.viewers:
             viewer.send_now(message)
         self._gop = []
@@ -220,17 +222,27 @@ class Hub:
     # --- viewer side ---------------------------------------------------------------------------------------
     def hello(self) -> dict[str, object]:
         init = self.init
-        return {"type": "hello", "camera": self.camera, "name": self.name, "epoch": self.epoch,
-                "codec": init.codec if init else None, "width": init.width if init else 0,
-                "height": init.height if init else 0, "server_ms": now_ms()}
+        return {
+            "type": "hello",
+            "camera": self.camera,
+            "name": self.name,
+            "epoch": self.epoch,
+            "codec": init.codec if init else None,
+            "width": init.width if init else 0,
+            "height": init.height if init else 0,
+            "server_ms": now_ms(),
+        }
 
     def join(self, viewer: Viewer) -> None:
         """Start a new viewer on the cached GOP: its first frame is decodable at once."""
         self.viewers.add(viewer)
         self.stats.viewers_joined += 1
         if self.init is None or not self.live:
-            viewer.send_now(ws_frame(json.dumps({"type": "offline", "camera": self.camera,
-                                                 "epoch": self.epoch}).encode(), text=True))
+            viewer.send_now(
+                ws_frame(
+                    json.dumps({"type": "offline", "camera": self.camera, "epoch": self.epoch}).encode(), text=True
+                )
+            )
             return
         viewer.send_now(ws_frame(json.dumps(self.hello()).encode(), text=True))
         viewer.send_now(self._init_frame)
@@ -249,8 +261,17 @@ class Hub:
             self.viewers.discard(viewer)
 
     def snapshot(self) -> dict[str, object]:
-        return {"camera": self.camera, "name": self.name, "epoch": self.epoch, "live": self.live,
-                "viewers": len(self.viewers), "fragments": self.stats.fragments, "bytes": self.stats.bytes,
-                "gop_fragments": len(self._gop), "viewers_joined": self.stats.viewers_joined,
-                "viewers_disconnected_slow": self.stats.viewers_disconnected_slow, "epochs": self.stats.epochs,
-                "codec": self.init.codec if self.init else None}
+        return {
+            "camera": self.camera,
+            "name": self.name,
+            "epoch": self.epoch,
+            "live": self.live,
+            "viewers": len(self.viewers),
+            "fragments": self.stats.fragments,
+            "bytes": self.stats.bytes,
+            "gop_fragments": len(self._gop),
+            "viewers_joined": self.stats.viewers_joined,
+            "viewers_disconnected_slow": self.stats.viewers_disconnected_slow,
+            "epochs": self.stats.epochs,
+            "codec": self.init.codec if self.init else None,
+        }

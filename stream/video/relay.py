@@ -28,8 +28,7 @@ def ws_url(upstream: str, camera: str) -> str:
 class Relay:
     """Discovers the upstream's cameras, then keeps one websocket per camera feeding a local hub."""
 
-    def __init__(self, upstream: str, make_hub: Callable[[str, str], Hub], *,
-                 retry_max_s: float = 10.0) -> None:
+    def __init__(self, upstream: str, make_hub: Callable[[str, str], Hub], *, retry_max_s: float = 10.0) -> None:
         self.upstream = upstream.rstrip("/")
         self.make_hub = make_hub
         self.retry_max_s = retry_max_s
@@ -80,8 +79,9 @@ class Relay:
         delay = 0.5
         while True:
             try:
-                async with self.session.ws_connect(ws_url(self.upstream, hub.camera), heartbeat=30,
-                                                   max_msg_size=64 * 1024 * 1024) as ws:
+                async with self.session.ws_connect(
+                    ws_url(self.upstream, hub.camera), heartbeat=30, max_msg_size=64 * 1024 * 1024
+                ) as ws:
                     self.connected[hub.camera] = True
                     delay = 0.5
                     await self._consume(ws, hub)
@@ -104,11 +104,12 @@ class Relay:
                     hub.stop_epoch()
             elif msg.type == aiohttp.WSMsgType.BINARY:
                 kind, wall_ms, _media_us = HEADER.unpack_from(msg.data)
-                payload = bytes(msg.data[HEADER.size:])
+                payload = bytes(msg.data[HEADER.size :])
                 if kind == KIND_INIT:
                     hub.start_epoch(epoch, parse_init(payload))
                 else:
                     moof = next(b for b in iter_boxes(payload) if b.type == b"moof")
                     info = parse_moof(payload, moof)
-                    hub.publish(Fragment(payload, info.keyframe, info.decode_time, info.duration, info.samples,
-                                         wall_ms))
+                    hub.publish(
+                        Fragment(payload, info.keyframe, info.decode_time, info.duration, info.samples, wall_ms)
+                    )

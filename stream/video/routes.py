@@ -26,8 +26,10 @@ from web.render import LANG_COOKIE, LANGS, render
 
 log = logging.getLogger(__name__)
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "media-src 'self' blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self' blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'"
+)
 _CAMERA = r"{camera:[a-z0-9][a-z0-9-]{0,39}}"
 
 
@@ -63,8 +65,7 @@ def _error(status: int, code: str, id_text: str, en_text: str, field: str | None
 
 
 def _no_camera(camera: str) -> web.Response:
-    return _error(404, "video.unknown_camera", f"kamera tidak dikenal: {camera}", f"unknown camera: {camera}",
-                  "camera")
+    return _error(404, "video.unknown_camera", f"kamera tidak dikenal: {camera}", f"unknown camera: {camera}", "camera")
 
 
 def _lang(request: web.Request) -> str:
@@ -101,9 +102,13 @@ async def cameras_handler(request: web.Request) -> web.Response:
 
 async def stats_handler(request: web.Request) -> web.Response:
     service = request.app[VIDEO]
-    return web.json_response({"hubs": [h.snapshot() for h in service.hubs.values()],
-                              "supervisors": [s.status() for s in service.supervisors.values()]},
-                             headers={"Cache-Control": CACHE_NONE})
+    return web.json_response(
+        {
+            "hubs": [h.snapshot() for h in service.hubs.values()],
+            "supervisors": [s.status() for s in service.supervisors.values()],
+        },
+        headers={"Cache-Control": CACHE_NONE},
+    )
 
 
 # --- HLS and archive -------------------------------------------------------------------------------------
@@ -117,8 +122,11 @@ async def _proxy(request: web.Request) -> web.StreamResponse:
     url = service.relay.upstream + request.rel_url.path_qs
     try:
         async with service.relay.session.get(url) as upstream:
-            headers = {k: v for k, v in upstream.headers.items()
-                       if k in ("Content-Type", "Cache-Control", "ETag", "Last-Modified")}
+            headers = {
+                k: v
+                for k, v in upstream.headers.items()
+                if k in ("Content-Type", "Cache-Control", "ETag", "Last-Modified")
+            }
             resp = web.StreamResponse(status=upstream.status, headers=headers)
             await resp.prepare(request)
             async for chunk in upstream.content.iter_chunked(64 * 1024):
@@ -141,8 +149,9 @@ async def live_playlist_handler(request: web.Request) -> web.StreamResponse:
         return _no_camera(request.match_info["camera"])
     if not archive.segments:
         return _error(404, "video.no_segments", "belum ada segmen", "no segments yet")
-    return web.Response(text=archive.playlist(live=True), content_type=TYPE_PLAYLIST,
-                        headers={"Cache-Control": CACHE_LIVE_PLAYLIST})
+    return web.Response(
+        text=archive.playlist(live=True), content_type=TYPE_PLAYLIST, headers={"Cache-Control": CACHE_LIVE_PLAYLIST}
+    )
 
 
 async def archive_playlist_handler(request: web.Request) -> web.StreamResponse:
@@ -154,8 +163,11 @@ async def archive_playlist_handler(request: web.Request) -> web.StreamResponse:
         return _no_camera(request.match_info["camera"])
     t = request.query.get("t")
     start = int(t) if t and t.isdigit() else None
-    return web.Response(text=archive.playlist(live=False, start_ms=start, ended=not service.running),
-                        content_type=TYPE_PLAYLIST, headers={"Cache-Control": CACHE_NONE})
+    return web.Response(
+        text=archive.playlist(live=False, start_ms=start, ended=not service.running),
+        content_type=TYPE_PLAYLIST,
+        headers={"Cache-Control": CACHE_NONE},
+    )
 
 
 async def file_handler(request: web.Request) -> web.StreamResponse:
@@ -168,8 +180,10 @@ async def file_handler(request: web.Request) -> web.StreamResponse:
     if seg is None:
         return _error(404, "video.no_segment", "segmen tidak ada", "no such segment")
     content_type = TYPE_INIT if seg.seq == 0 else TYPE_SEGMENT
-    return web.FileResponse(seg.path, headers={"Cache-Control": CACHE_IMMUTABLE, "Content-Type": content_type,
-                                               "X-Content-SHA256": seg.sha256})
+    return web.FileResponse(
+        seg.path,
+        headers={"Cache-Control": CACHE_IMMUTABLE, "Content-Type": content_type, "X-Content-SHA256": seg.sha256},
+    )
 
 
 async def archive_index_handler(request: web.Request) -> web.StreamResponse:
@@ -192,25 +206,41 @@ async def archive_at_handler(request: web.Request) -> web.StreamResponse:
         return _no_camera(request.match_info["camera"])
     raw = request.query.get("t", "")
     if not re.fullmatch(r"\d{1,15}", raw):
-        return _error(400, "video.bad_time", "t harus waktu dalam milidetik", "t must be a time in milliseconds",
-                      "t")
+        return _error(400, "video.bad_time", "t harus waktu dalam milidetik", "t must be a time in milliseconds", "t")
     t = int(raw)
     found = archive.at(t)
     if found is None:
-        return _error(404, "video.not_recorded", "tidak ada rekaman pada atau setelah waktu itu",
-                      "nothing recorded at or after that time", "t")
+        return _error(
+            404,
+            "video.not_recorded",
+            "tidak ada rekaman pada atau setelah waktu itu",
+            "nothing recorded at or after that time",
+            "t",
+        )
     index, seg, exact = found
     offset = t - seg.start_ms if exact else 0
     before = sum(s.duration_ms for s in archive.segments[:index])
     cam = archive.camera
-    return web.json_response({
-        "camera": cam, "t": t, "exact": exact, "index": index, "epoch": seg.epoch, "seq": seg.seq,
-        "url": f"/video/hls/{cam}/{seg.epoch}/{seg.name}", "init_url": f"/video/hls/{cam}/{seg.epoch}/{INIT_NAME}",
-        "segment_start_ms": seg.start_ms, "duration_ms": seg.duration_ms, "offset_ms": offset,
-        "playlist_offset_ms": before + offset, "sha256": seg.sha256,
-        "playlist": f"/video/hls/{cam}/archive.m3u8?t={t}",
-        "replay": f"/video/replay?camera={cam}&t={t}",
-    }, headers={"Cache-Control": CACHE_NONE})
+    return web.json_response(
+        {
+            "camera": cam,
+            "t": t,
+            "exact": exact,
+            "index": index,
+            "epoch": seg.epoch,
+            "seq": seg.seq,
+            "url": f"/video/hls/{cam}/{seg.epoch}/{seg.name}",
+            "init_url": f"/video/hls/{cam}/{seg.epoch}/{INIT_NAME}",
+            "segment_start_ms": seg.start_ms,
+            "duration_ms": seg.duration_ms,
+            "offset_ms": offset,
+            "playlist_offset_ms": before + offset,
+            "sha256": seg.sha256,
+            "playlist": f"/video/hls/{cam}/archive.m3u8?t={t}",
+            "replay": f"/video/replay?camera={cam}&t={t}",
+        },
+        headers={"Cache-Control": CACHE_NONE},
+    )
 
 
 # --- pages -----------------------------------------------------------------------------------------------
@@ -224,10 +254,16 @@ async def watch_handler(request: web.Request) -> web.Response:
     cameras = [{"id": c["id"], "name": c["name"]} for c in service.cameras()]
     mode = request.query.get("mode", "auto")
     lag = request.query.get("lag", "")
-    return _page(render("video/watch.html", lang=_lang(request), cameras=cameras,
-                        mode=mode if mode in ("auto", "hls", "mse") else "auto",
-                        target_lag=lag if re.fullmatch(r"[0-9](\.[0-9]{1,3})?", lag) else "",
-                        measure=request.query.get("measure") == "1"))
+    return _page(
+        render(
+            "video/watch.html",
+            lang=_lang(request),
+            cameras=cameras,
+            mode=mode if mode in ("auto", "hls", "mse") else "auto",
+            target_lag=lag if re.fullmatch(r"[0-9](\.[0-9]{1,3})?", lag) else "",
+            measure=request.query.get("measure") == "1",
+        )
+    )
 
 
 async def replay_handler(request: web.Request) -> web.Response:
@@ -240,8 +276,15 @@ async def replay_handler(request: web.Request) -> web.Response:
         else:
             return _no_camera(camera)
     t = request.query.get("t", "")
-    return _page(render("video/replay.html", lang=_lang(request), camera={"id": camera, "name": names[camera]},
-                        start_ms=int(t) if t.isdigit() else 0, measure=request.query.get("measure") == "1"))
+    return _page(
+        render(
+            "video/replay.html",
+            lang=_lang(request),
+            camera={"id": camera, "name": names[camera]},
+            start_ms=int(t) if t.isdigit() else 0,
+            measure=request.query.get("measure") == "1",
+        )
+    )
 
 
 @web.middleware

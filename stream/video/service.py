@@ -69,8 +69,15 @@ class VideoService:
                 hub = self._hub(source.id, source.name)
                 archive = CameraArchive(settings.archive_dir, source.id)
                 self.archives[source.id] = archive
-                sup = CameraSupervisor(source, hub, archive, exe, on_segment=settings.on_segment,
-                                       backoff=settings.backoff, frag_every_frame=settings.frag_every_frame)
+                sup = CameraSupervisor(
+                    source,
+                    hub,
+                    archive,
+                    exe,
+                    on_segment=settings.on_segment,
+                    backoff=settings.backoff,
+                    frag_every_frame=settings.frag_every_frame,
+                )
                 self.supervisors[source.id] = sup
                 sup.start()
         self.running = True
@@ -83,5 +90,6 @@ class VideoService:
             await self.relay.stop()
 
     def cameras(self) -> list[dict[str, object]]:
-        return [{"id": hub.camera, "name": hub.name, "epoch": hub.epoch, "live": hub.live}
-                for hub in self.hubs.values()]
+        return [
+            {"id": hub.camera, "name": hub.name, "epoch": hub.epoch, "live": hub.live} for hub in self.hubs.values()
+        ]

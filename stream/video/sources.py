@@ -90,22 +90,22 @@ def slug(name: str) -> str:
 
 
 def _problem(field_name: str, id_text: str, en_text: str, row: int | None) -> Problem:
-    return Problem(code=f"video.{field_name}", id=id_text, en=en_text, field=field_name, row=row,
-                   source="video")
+    return Problem(code=f"video.{field_name}", id=id_text, en=en_text, field=field_name, row=row, source="video")
 
 
-def _int(raw: Mapping[str, Any], key: str, default: int, lo: int, hi: int,
-         problems: list[Problem], row: int | None) -> int:
+def _int(
+    raw: Mapping[str, Any], key: str, default: int, lo: int, hi: int, problems: list[Problem], row: int | None
+) -> int:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        problems.append(_problem(key, f"{key} harus bilangan bulat {lo}..{hi}",
-                                 f"{key} must be an integer {lo}..{hi}", row))
+        problems.append(
+            _problem(key, f"{key} harus bilangan bulat {lo}..{hi}", f"{key} must be an integer {lo}..{hi}", row)
+        )
         return default
     return value
 
 
-def _encoding(raw: Mapping[str, Any], problems: list[Problem], row: int | None,
-              base: Encoding) -> Encoding:
+def _encoding(raw: Mapping[str, Any], problems: list[Problem], row: int | None, base: Encoding) -> Encoding:
     preset = raw.get("preset", base.preset)
     if preset not in PRESETS:
         problems.append(_problem("preset", "preset x264 tidak dikenal", "unknown x264 preset", row))
@@ -123,8 +123,7 @@ def _encoding(raw: Mapping[str, Any], problems: list[Problem], row: int | None,
     return enc
 
 
-def _text(raw: Mapping[str, Any], key: str, problems: list[Problem], row: int | None,
-          prefix: str | None = None) -> str:
+def _text(raw: Mapping[str, Any], key: str, problems: list[Problem], row: int | None, prefix: str | None = None) -> str:
     value = raw.get(key)
     if not isinstance(value, str) or not value.strip():
         problems.append(_problem(key, f"{key} wajib diisi", f"{key} is required", row))
@@ -134,8 +133,7 @@ def _text(raw: Mapping[str, Any], key: str, problems: list[Problem], row: int | 
     return value.strip()
 
 
-def parse_source(raw: Mapping[str, Any], *, row: int | None = None,
-                 encoding: Encoding | None = None) -> SourceConfig:
+def parse_source(raw: Mapping[str, Any], *, row: int | None = None, encoding: Encoding | None = None) -> SourceConfig:
     """One camera from a config dict; raises ``ProblemsError`` listing every problem at once."""
     problems: list[Problem] = []
     name = raw.get("name")
@@ -145,8 +143,14 @@ def parse_source(raw: Mapping[str, Any], *, row: int | None = None,
     name = name.strip()
     cam_id = raw.get("id") or slug(name)
     if not isinstance(cam_id, str) or not _ID_RE.match(cam_id):
-        problems.append(_problem("id", "id kamera hanya huruf kecil, angka dan tanda minus",
-                                 "camera id may only hold lowercase letters, digits and '-'", row))
+        problems.append(
+            _problem(
+                "id",
+                "id kamera hanya huruf kecil, angka dan tanda minus",
+                "camera id may only hold lowercase letters, digits and '-'",
+                row,
+            )
+        )
         cam_id = "kamera"
     kind = raw.get("kind", "testsrc")
     enc = _encoding(raw, problems, row, encoding or Encoding())
@@ -161,13 +165,15 @@ def parse_source(raw: Mapping[str, Any], *, row: int | None = None,
     elif kind == "rtsp":
         transport = raw.get("transport", "tcp")
         if transport not in ("tcp", "udp"):
-            problems.append(_problem("transport", "transport harus tcp atau udp", "transport must be tcp or udp",
-                                     row))
+            problems.append(_problem("transport", "transport harus tcp atau udp", "transport must be tcp or udp", row))
         source = RtspCamera(**common, url=_text(raw, "url", problems, row, "rtsp"), transport=str(transport))
     elif kind == "v4l2":
         fmt = raw.get("input_format")
-        source = V4l2Camera(**common, device=_text(raw, "device", problems, row, "/dev/"),
-                            input_format=fmt if isinstance(fmt, str) else None)
+        source = V4l2Camera(
+            **common,
+            device=_text(raw, "device", problems, row, "/dev/"),
+            input_format=fmt if isinstance(fmt, str) else None,
+        )
     elif kind == "rtmp_listen":
         source = RtmpListen(**common, url=_text(raw, "url", problems, row, "rtmp://"))
     elif kind == "srt_listen":
@@ -175,8 +181,14 @@ def parse_source(raw: Mapping[str, Any], *, row: int | None = None,
     elif kind == "file":
         source = LoopingFile(**common, path=Path(_text(raw, "path", problems, row)))
     else:
-        problems.append(_problem("kind", f"jenis sumber tidak dikenal: {kind!r}",
-                                 f"unknown source kind: {kind!r} (one of {', '.join(KINDS)})", row))
+        problems.append(
+            _problem(
+                "kind",
+                f"jenis sumber tidak dikenal: {kind!r}",
+                f"unknown source kind: {kind!r} (one of {', '.join(KINDS)})",
+                row,
+            )
+        )
         source = TestPattern(**common)
     if problems:
         raise ProblemsError(problems)

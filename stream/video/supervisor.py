@@ -63,9 +63,18 @@ class WallClockMap:
 class CameraSupervisor:
     """One camera: ffmpeg -> (fMP4 pipe -> hub) + (HLS files -> archive -> on_segment)."""
 
-    def __init__(self, source: SourceConfig, hub: Hub, archive: CameraArchive, ffmpeg_exe: str, *,
-                 on_segment: OnSegment | None = None, backoff: Backoff | None = None,
-                 stop_grace_s: float = 5.0, frag_every_frame: bool = True) -> None:
+    def __init__(
+        self,
+        source: SourceConfig,
+        hub: Hub,
+        archive: CameraArchive,
+        ffmpeg_exe: str,
+        *,
+        on_segment: OnSegment | None = None,
+        backoff: Backoff | None = None,
+        stop_grace_s: float = 5.0,
+        frag_every_frame: bool = True,
+    ) -> None:
         self.source = source
         self.hub = hub
         self.archive = archive
@@ -128,8 +137,13 @@ class CameraSupervisor:
                 break
             delay = next_delay(time.monotonic() - started)
             self.restarts += 1
-            log.warning("camera %s: ffmpeg stopped (epoch %d); restarting in %.1f s; last stderr: %s",
-                        self.source.id, self.epoch, delay, " | ".join(self.last_error[-3:]))
+            log.warning(
+                "camera %s: ffmpeg stopped (epoch %d); restarting in %.1f s; last stderr: %s",
+                self.source.id,
+                self.epoch,
+                delay,
+                " | ".join(self.last_error[-3:]),
+            )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop_event.wait(), delay)
 
@@ -141,13 +155,18 @@ class CameraSupervisor:
         epoch_start = now_ms()
         log.info("camera %s: starting ffmpeg epoch %d", self.source.id, self.epoch)
         self.process = proc = await asyncio.create_subprocess_exec(
-            *argv, cwd=cwd, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            *argv,
+            cwd=cwd,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             # Its own session: a Ctrl-C meant for the server must not kill ffmpeg mid-segment; we stop it
             # gracefully ourselves. If we die, its next write to the closed pipe ends it.
-            start_new_session=True)
-        watcher = SegmentWatcher(self.archive, self.epoch, wall_of=self._walls.get, on_segment=self.on_segment,
-                                 epoch_start_ms=epoch_start)
+            start_new_session=True,
+        )
+        watcher = SegmentWatcher(
+            self.archive, self.epoch, wall_of=self._walls.get, on_segment=self.on_segment, epoch_start_ms=epoch_start
+        )
         assert proc.stdout is not None
         assert proc.stderr is not None
         stderr_task = asyncio.create_task(self._drain_stderr(proc.stderr))
@@ -187,8 +206,9 @@ class CameraSupervisor:
                 if isinstance(item, InitSegment):
                     self.hub.start_epoch(self.epoch, item)
                 else:
-                    self.hub.publish(Fragment(item.data, item.keyframe, item.decode_time, item.duration,
-                                              item.samples, wall))
+                    self.hub.publish(
+                        Fragment(item.data, item.keyframe, item.decode_time, item.duration, item.samples, wall)
+                    )
 
     async def _drain_stderr(self, stderr: asyncio.StreamReader) -> None:
         """Always read it (a full pipe would stall ffmpeg), and keep the last lines for the restart log."""
@@ -205,5 +225,9 @@ class CameraSupervisor:
 
     def status(self) -> dict[str, object]:
         proc = self.process
-        return {"camera": self.source.id, "epoch": self.epoch, "restarts": self.restarts,
-                "pid": proc.pid if proc and proc.returncode is None else None}
+        return {
+            "camera": self.source.id,
+            "epoch": self.epoch,
+            "restarts": self.restarts,
+            "pid": proc.pid if proc and proc.returncode is None else None,
+        }

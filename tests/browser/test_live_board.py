@@ -24,8 +24,12 @@ def busy_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server
     work = tmp_path_factory.mktemp("live-demo")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("UJIAN_DATABASE_URL", None)
-    server = ServerProcess(["demo", "--no-video", "--simulate", "1", "--pace", "0.6", "1.2",
-                            "--db", str(work / "demo.db")], env, work, free_port())
+    server = ServerProcess(
+        ["demo", "--no-video", "--simulate", "1", "--pace", "0.6", "1.2", "--db", str(work / "demo.db")],
+        env,
+        work,
+        free_port(),
+    )
     server.start(timeout=60)
     try:
         banner = _wait_for_banner(server.log)

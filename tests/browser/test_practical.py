@@ -30,14 +30,22 @@ def test_spreadsheet_task_upload_and_rubric_result(demo_server: DemoServer, page
     assert start.headers["content-disposition"].startswith("attachment")
 
     # A PDF saved by mistake is refused with a reason; the candidate can try again.
-    page.set_input_files("#practical-file", files=[{"name": "hasil.pdf", "mimeType": "application/pdf",
-                                                    "buffer": b"%PDF-1.4 ..."}])
+    page.set_input_files(
+        "#practical-file", files=[{"name": "hasil.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 ..."}]
+    )
     expect(page.locator("#practical-status")).to_have_attribute("data-state", "error")
     expect(page.locator("#practical-current")).to_have_text("Belum ada berkas yang diunggah.")
 
-    page.set_input_files("#practical-file", files=[{
-        "name": "anggaran-selesai.xlsx", "buffer": finish_budget_task(start.body()),
-        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
+    page.set_input_files(
+        "#practical-file",
+        files=[
+            {
+                "name": "anggaran-selesai.xlsx",
+                "buffer": finish_budget_task(start.body()),
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+        ],
+    )
     expect(page.locator("#practical-status")).to_have_attribute("data-state", "ok")
     expect(page.locator("#practical-current")).to_contain_text("anggaran-selesai.xlsx")
     expect(page.locator("#q-save")).to_have_attribute("data-state", "saved")

@@ -24,9 +24,7 @@ def single(code: str = "TIK-001", key: Any = "C", **overrides: Any) -> dict[str,
     return raw
 
 
-def multi(
-    code: str = "TIK-002", key: Any = None, partial: str | None = None, **overrides: Any
-) -> dict[str, Any]:
+def multi(code: str = "TIK-002", key: Any = None, partial: str | None = None, **overrides: Any) -> dict[str, Any]:
     raw: dict[str, Any] = {
         "code": code,
         "section": "TIK",
@@ -104,9 +102,7 @@ def raw_items(draw: st.DrawFn, code: str = "Q-1", section_code: str = "TIK") -> 
         return truefalse(code, key=draw(st.booleans()), points=points, section=section_code)
     options = draw(options_lists)
     if kind == "single":
-        return single(
-            code, key=draw(st.sampled_from(options)), points=points, options=options, section=section_code
-        )
+        return single(code, key=draw(st.sampled_from(options)), points=points, options=options, section=section_code)
     if kind == "multi":
         key = draw(st.lists(st.sampled_from(options), min_size=1, unique=True))
         partial = draw(st.sampled_from(["all_or_nothing", "per_option", "right_minus_wrong"]))
@@ -118,9 +114,7 @@ def raw_items(draw: st.DrawFn, code: str = "Q-1", section_code: str = "TIK") -> 
 json_scalars = st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=8)
 json_values = st.recursive(
     json_scalars,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
-    ),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
     max_leaves=20,
 )
 """Anything canonical JSON can hold."""

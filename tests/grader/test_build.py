@@ -29,8 +29,18 @@ def codes(found: list[Problem]) -> list[str]:
 
 def test_registry_knows_every_kind() -> None:
     assert kinds() == (
-        "document", "matching", "multi", "numeric", "ordering", "short_text", "single", "spreadsheet",
-        "tkp", "truefalse", "typing", "void",
+        "document",
+        "matching",
+        "multi",
+        "numeric",
+        "ordering",
+        "short_text",
+        "single",
+        "spreadsheet",
+        "tkp",
+        "truefalse",
+        "typing",
+        "void",
     )
     assert {rule_for(kind).kind for kind in kinds()} == set(kinds())
 
@@ -184,9 +194,7 @@ def test_section_without_items() -> None:
 def test_pass_marks_above_the_maximum_are_refused() -> None:
     # TIK max: single 5 + multi 4 + truefalse 2 = 11 points; TKP max 5; weights 1
     found = exam_problems(
-        exam(
-            sections=[section("TIK", pass_min="11.001"), section("TKP", pass_min="5")], pass_total_min="16.5"
-        )
+        exam(sections=[section("TIK", pass_min="11.001"), section("TKP", pass_min="5")], pass_total_min="16.5")
     )
     assert codes(found) == ["pass_min.above_max", "pass_total_min.above_max"]
     assert "11.001" in found[0].en

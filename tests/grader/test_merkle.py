@@ -152,9 +152,7 @@ CONSISTENCY_VECTORS = [
     ),
 ]
 
-SOME_HASH = bytes.fromhex(
-    "abacaba000000000000000000000000000000000000000000060061e00123456"
-)  # verify_test.go
+SOME_HASH = bytes.fromhex("abacaba000000000000000000000000000000000000000000060061e00123456")  # verify_test.go
 
 NodeId = tuple[int, int] | str
 InclusionProbe = tuple[int, int, bytes, bytes, list[bytes], str]
@@ -351,9 +349,7 @@ def test_inclusion_vectors_generate_and_verify(index: int, size: int, proof: lis
     verify_inclusion(LEAVES[index], index, size, expected, root(size))
 
 
-def corrupt_inclusion(
-    index: int, size: int, proof: list[bytes], root_: bytes, leaf: bytes
-) -> list[InclusionProbe]:
+def corrupt_inclusion(index: int, size: int, proof: list[bytes], root_: bytes, leaf: bytes) -> list[InclusionProbe]:
     """The probes of verify_test.go corruptInclusionProof (plus out-of-range variants)."""
     probes: list[InclusionProbe] = [
         (index - 1, size, root_, leaf, proof, "index - 1"),
@@ -500,9 +496,7 @@ def test_consistency_vectors_generate_and_verify(size1: int, size2: int, proof: 
     verify_consistency(size1, size2, expected, root(size1), root(size2))
 
 
-def corrupt_consistency(
-    size1: int, size2: int, r1: bytes, r2: bytes, proof: list[bytes]
-) -> list[ConsistencyProbe]:
+def corrupt_consistency(size1: int, size2: int, r1: bytes, r2: bytes, proof: list[bytes]) -> list[ConsistencyProbe]:
     """The probes of verify_test.go corruptConsistencyProof."""
     probes: list[ConsistencyProbe] = [
         (size1 - 1, size2, r1, r2, proof, "size1 - 1"),

@@ -49,9 +49,7 @@ class ExamFolder:
 
     code: str = "UJI-TEST"
     duration_minutes: int = 60
-    items: list[tuple[str, str, str, str, tuple[str, ...], str]] = field(
-        default_factory=lambda: list(DEFAULT_ITEMS)
-    )
+    items: list[tuple[str, str, str, str, tuple[str, ...], str]] = field(default_factory=lambda: list(DEFAULT_ITEMS))
     candidates: list[tuple[str, str, str, str, str, str]] = field(
         default_factory=lambda: [
             (

@@ -82,8 +82,9 @@ async def start_harness(
 ) -> AsyncIterator[Harness]:
     async with fresh_database(db_kind, tmp_path, POSTGRES_URL) as url:
         clock = FakeClock()
-        settings = load_config(env={}, demo=True, database_url=url, secret_key=DEMO_SECRET,
-                               data_dir=tmp_path / "data", **config)
+        settings = load_config(
+            env={}, demo=True, database_url=url, secret_key=DEMO_SECRET, data_dir=tmp_path / "data", **config
+        )
         app = create_app(settings, clock=clock, workers=False)
         server = TestServer(app)
         await server.start_server()

@@ -55,8 +55,11 @@ async def test_no_candidate_route_takes_an_id_of_someone_else(sqlite_harness: Ha
     # The only dynamic candidate routes are files by content hash (images, practical starting files),
     # scoped to the candidate's own exam: the attempt is always the caller's own, found from their login.
     app: web.Application = sqlite_harness.app
-    dynamic = {r.resource.canonical for r in app.router.routes()
-               if r.resource is not None and r.resource.canonical.startswith("/ujian") and "{" in r.resource.canonical}
+    dynamic = {
+        r.resource.canonical
+        for r in app.router.routes()
+        if r.resource is not None and r.resource.canonical.startswith("/ujian") and "{" in r.resource.canonical
+    }
     assert dynamic == {"/ujian/media/{sha}", "/ujian/files/{sha}"}
     a = await sqlite_harness.candidate(0)
     b = await sqlite_harness.candidate(1)
@@ -76,11 +79,13 @@ async def test_logins_are_rate_limited_with_retry_after(sqlite_harness: Harness)
     card = sqlite_harness.card(2)
     limit = sqlite_harness.app[keys.CONFIG].login_rate_per_minute
     for _ in range(limit):
-        response = await client.post("/ujian/api/login",
-                                     json={"number": card.number, "pin": "999999", "token": sqlite_harness.token})
+        response = await client.post(
+            "/ujian/api/login", json={"number": card.number, "pin": "999999", "token": sqlite_harness.token}
+        )
         assert response.status == 401
-    response = await client.post("/ujian/api/login",
-                                 json={"number": card.number, "pin": card.pin, "token": sqlite_harness.token})
+    response = await client.post(
+        "/ujian/api/login", json={"number": card.number, "pin": card.pin, "token": sqlite_harness.token}
+    )
     assert response.status == 429
     assert int(response.headers["Retry-After"]) > 0
     assert (await response.json())["error"]["code"] == "login.rate_limited"
@@ -89,14 +94,18 @@ async def test_logins_are_rate_limited_with_retry_after(sqlite_harness: Harness)
 async def test_garbage_never_produces_a_500(sqlite_harness: Harness) -> None:
     candidate = await sqlite_harness.candidate(0)
     admin = await sqlite_harness.committee()
-    bodies = [b"", b"[]", b"null", b'"x"', b"{\"item\": {}}", b"\xff\xfe", b"{" * 5000, b'{"seq": 1e308}']
+    bodies = [b"", b"[]", b"null", b'"x"', b'{"item": {}}', b"\xff\xfe", b"{" * 5000, b'{"seq": 1e308}']
     paths = ["/ujian/api/answer", "/ujian/api/login", "/ujian/api/submit", "/ujian/api/start"]
     for path in paths:
         for body in bodies:
             response = await candidate.post(path, data=body, headers={"Content-Type": "application/json"})
             assert response.status < 500, (path, body[:20], response.status)
-    for path in ("/panitia/api/sessions/S1/open", "/panitia/api/candidates/P-001/extend",
-                 "/panitia/api/sessions/NOPE/pause", "/panitia/api/candidates/NOPE/finish"):
+    for path in (
+        "/panitia/api/sessions/S1/open",
+        "/panitia/api/candidates/P-001/extend",
+        "/panitia/api/sessions/NOPE/pause",
+        "/panitia/api/candidates/NOPE/finish",
+    ):
         for body in bodies:
             response = await admin.post(path, data=body, headers={"Content-Type": "application/json"})
             assert response.status < 500, (path, body[:20], response.status)

@@ -36,9 +36,7 @@ async def exam_server(
             "ADMIN_PW": ADMIN_PASSWORD,
         }
         folder = ExamFolder(duration_minutes=30).write(tmp_path / "exam")
-        await asyncio.to_thread(
-            ujian, ["import", str(folder), "--cards", str(tmp_path / "cards.csv")], env, tmp_path
-        )
+        await asyncio.to_thread(ujian, ["import", str(folder), "--cards", str(tmp_path / "cards.csv")], env, tmp_path)
         await asyncio.to_thread(
             ujian, ["user", "admin", "--role", "admin", "--password-env", "ADMIN_PW"], env, tmp_path
         )
@@ -66,17 +64,11 @@ async def test_sigkill_mid_exam_loses_no_acknowledged_answer_and_no_time(
         aiohttp.ClientSession(server.url, cookie_jar=jar) as admin,
         aiohttp.ClientSession(server.url, cookie_jar=aiohttp.CookieJar(unsafe=True)) as pc,
     ):
-        await _json(
-            await admin.post("/panitia/api/login", json={"username": "admin", "password": ADMIN_PASSWORD})
-        )
-        token = (await _json(await admin.post("/panitia/api/sessions/S1/open", json={"reason": "mulai"})))[
-            "token"
-        ]
+        await _json(await admin.post("/panitia/api/login", json={"username": "admin", "password": ADMIN_PASSWORD}))
+        token = (await _json(await admin.post("/panitia/api/sessions/S1/open", json={"reason": "mulai"})))["token"]
         card = cards[0]
         await _json(
-            await pc.post(
-                "/ujian/api/login", json={"number": card["no_peserta"], "pin": card["pin"], "token": token}
-            )
+            await pc.post("/ujian/api/login", json={"number": card["no_peserta"], "pin": card["pin"], "token": token})
         )
         state = await _json(await pc.post("/ujian/api/start", json={}))
         acked: dict[str, Any] = {}

@@ -55,9 +55,7 @@ async def test_second_pc_is_refused_until_a_proctor_resets(harness: Harness) -> 
     assert response.status == 409
     assert (await response.json())["error"]["code"] == "login.elsewhere"
     proctor = await harness.committee(("pengawas", "kata-sandi-pengawas"))
-    response = await proctor.post(
-        f"/panitia/api/candidates/{card.number}/reset-login", json={"reason": "PC rusak"}
-    )
+    response = await proctor.post(f"/panitia/api/candidates/{card.number}/reset-login", json={"reason": "PC rusak"})
     assert response.status == 200
     assert (await other_pc.post("/ujian/api/login", json=body)).status == 200
     # The old PC's login was revoked with the reset.
@@ -137,9 +135,7 @@ async def test_clock_pause_resume_and_extension_are_exact(harness: Harness) -> N
     harness.clock.advance(90_000)
     assert (await _state(client))["remaining_ms"] == total - 90_000
     admin = await harness.committee()
-    assert (
-        await admin.post("/panitia/api/sessions/S1/pause", json={"reason": "listrik padam"})
-    ).status == 200
+    assert (await admin.post("/panitia/api/sessions/S1/pause", json={"reason": "listrik padam"})).status == 200
     harness.clock.advance(600_000)
     state = await _state(client)
     assert state["status"] == "paused"
@@ -147,9 +143,7 @@ async def test_clock_pause_resume_and_extension_are_exact(harness: Harness) -> N
     response = await _answer(client, "TIK-01", "B", 1, "p1")
     assert response.status == 409
     assert (await response.json())["error"]["code"] == "exam.paused"
-    assert (
-        await admin.post("/panitia/api/sessions/S1/resume", json={"reason": "listrik menyala"})
-    ).status == 200
+    assert (await admin.post("/panitia/api/sessions/S1/resume", json={"reason": "listrik menyala"})).status == 200
     harness.clock.advance(10_000)
     assert (await _state(client))["remaining_ms"] == total - 100_000
     card = harness.card(0)

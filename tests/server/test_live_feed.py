@@ -63,6 +63,7 @@ async def test_pause_freezes_time_left_on_the_board(harness: Harness) -> None:
         board = await _board(harness, viewer)
         row = next(r for r in board["rows"] if r.get("number") == harness.card(0).number)
         return board["session"]["status"] == "paused" and row["deadline"] is None and row
+
     row = await _eventually(paused, "paused seat")
     assert row["paused_left"] == 60 * 60_000
 
@@ -84,8 +85,9 @@ async def test_committee_monitor_namespace_needs_a_committee_login(sqlite_harnes
     monitor = socketio.AsyncClient()
     snapshots: list[Any] = []
     monitor.on("snapshot", snapshots.append, namespace="/panitia")
-    await monitor.connect(url, namespaces=["/panitia"], transports=["websocket"], headers={"Cookie": cookie},
-                          wait_timeout=5)
+    await monitor.connect(
+        url, namespaces=["/panitia"], transports=["websocket"], headers={"Cookie": cookie}, wait_timeout=5
+    )
     try:
         await monitor.emit("watch", {"session": "S1"}, namespace="/panitia")
 

@@ -28,8 +28,12 @@ async def scaled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
     monkeypatch.setenv("UJIAN_LIVE_CHANNEL", prefix)
     monkeypatch.setenv("UJIAN_LIVE_KEY_PREFIX", prefix + ":")
     async for harness in start_harness(tmp_path, "sqlite", ExamFolder(), redis_url=REDIS_URL):
-        env = {**os.environ, "UJIAN_REDIS_URL": str(REDIS_URL), "UJIAN_LIVE_CHANNEL": prefix,
-               "UJIAN_LIVE_KEY_PREFIX": prefix + ":"}
+        env = {
+            **os.environ,
+            "UJIAN_REDIS_URL": str(REDIS_URL),
+            "UJIAN_LIVE_CHANNEL": prefix,
+            "UJIAN_LIVE_KEY_PREFIX": prefix + ":",
+        }
         upstream = str(harness.server.make_url("")).rstrip("/")
         edge = ServerProcess(["public", "--upstream", upstream], env, tmp_path, free_port())
         await asyncio.to_thread(edge.start, 30.0, "/live/api/health")
@@ -51,8 +55,7 @@ async def _formation(edge: ServerProcess, http: aiohttp.ClientSession, village: 
     raise AssertionError("the edge never learned the formations from Redis")
 
 
-async def test_an_answer_on_the_exam_server_reaches_a_viewer_on_the_edge(scaled: tuple[Harness, ServerProcess]
-                                                                          ) -> None:
+async def test_an_answer_on_the_exam_server_reaches_a_viewer_on_the_edge(scaled: tuple[Harness, ServerProcess]) -> None:
     harness, edge = scaled
     me = harness.card(0)
     async with aiohttp.ClientSession() as http:

@@ -16,10 +16,22 @@ from tests.server.builders import DEFAULT_ITEMS, ExamFolder
 from tests.server.conftest import Harness, start_harness
 
 RUBRIC = [
-    {"id": "L1", "check": "cell_formula", "args": {"cell": "B7", "functions": ["SUM"]}, "points": 6,
-     "description_id": "Total dihitung dengan rumus SUM", "description_en": "The total is computed with SUM"},
-    {"id": "L2", "check": "chart_kind", "args": {"kind": "column"}, "points": 4,
-     "description_id": "Ada grafik kolom", "description_en": "There is a column chart"},
+    {
+        "id": "L1",
+        "check": "cell_formula",
+        "args": {"cell": "B7", "functions": ["SUM"]},
+        "points": 6,
+        "description_id": "Total dihitung dengan rumus SUM",
+        "description_en": "The total is computed with SUM",
+    },
+    {
+        "id": "L2",
+        "check": "chart_kind",
+        "args": {"kind": "column"},
+        "points": 4,
+        "description_id": "Ada grafik kolom",
+        "description_en": "There is a column chart",
+    },
 ]
 
 
@@ -32,9 +44,11 @@ async def practical(tmp_path: Path, db_kind: str) -> AsyncIterator[Harness]:
 
 
 async def _upload(client: Any, data: bytes, name: str = "hasil.xlsx", item: str = "PRA-01") -> Any:
-    return await client.post(f"/ujian/api/upload?item={item}", data=data,
-                             headers={"X-Ujian-Upload": "1", "X-File-Name": name,
-                                      "Content-Type": "application/octet-stream"})
+    return await client.post(
+        f"/ujian/api/upload?item={item}",
+        data=data,
+        headers={"X-Ujian-Upload": "1", "X-File-Name": name, "Content-Type": "application/octet-stream"},
+    )
 
 
 async def test_a_good_file_is_graded_line_by_line_from_what_was_stored(practical: Harness) -> None:
@@ -42,8 +56,10 @@ async def test_a_good_file_is_graded_line_by_line_from_what_was_stored(practical
     response = await _upload(client, make_xlsx(chart="line"))
     assert response.status == 200, await response.text()
     stored = await response.json()
-    ack = await client.post("/ujian/api/answer", json={
-        "item": "PRA-01", "value": {"sha256": stored["sha256"], "name": stored["name"]}, "seq": 1, "key": "f1"})
+    ack = await client.post(
+        "/ujian/api/answer",
+        json={"item": "PRA-01", "value": {"sha256": stored["sha256"], "name": stored["name"]}, "seq": 1, "key": "f1"},
+    )
     assert ack.status == 200
     result = (await (await client.post("/ujian/api/submit", json={"confirm": True})).json())["result"]
     rubric = next(r for r in result["rubrics"] if r["item"] == "PRA-01")
@@ -74,12 +90,15 @@ async def test_an_answer_must_name_ones_own_uploaded_file(practical: Harness) ->
     a = await practical.candidate(0)
     b = await practical.candidate(1)
     stored = await (await _upload(a, make_xlsx())).json()
-    response = await b.post("/ujian/api/answer", json={
-        "item": "PRA-01", "value": {"sha256": stored["sha256"], "name": "x.xlsx"}, "seq": 1, "key": "k"})
+    response = await b.post(
+        "/ujian/api/answer",
+        json={"item": "PRA-01", "value": {"sha256": stored["sha256"], "name": "x.xlsx"}, "seq": 1, "key": "k"},
+    )
     assert response.status == 400
     assert (await response.json())["error"]["code"] == "answer.file"
-    no_header = await b.post("/ujian/api/upload?item=PRA-01", data=make_xlsx(),
-                             headers={"Content-Type": "application/octet-stream"})
+    no_header = await b.post(
+        "/ujian/api/upload?item=PRA-01", data=make_xlsx(), headers={"Content-Type": "application/octet-stream"}
+    )
     assert no_header.status == 400
     wrong_item = await _upload(b, make_xlsx(), item="TIK-01")
     assert wrong_item.status == 400

@@ -14,14 +14,23 @@ from server.config import DEMO_SECRET, load_config
 from tests.databases import fresh_database
 
 pytestmark = pytest.mark.slow
-CAMERA = {"name": "Lab 1", "kind": "testsrc", "width": 160, "height": 96, "fps": 10, "bitrate_kbps": 200,
-          "preset": "ultrafast", "segment_s": 1}
+CAMERA = {
+    "name": "Lab 1",
+    "kind": "testsrc",
+    "width": 160,
+    "height": 96,
+    "fps": 10,
+    "bitrate_kbps": 200,
+    "preset": "ultrafast",
+    "segment_s": 1,
+}
 
 
 async def test_segment_hashes_are_logged_and_match_the_archived_files(tmp_path: Path) -> None:
     async with fresh_database("sqlite", tmp_path, None) as url:
-        config = load_config(env={}, demo=True, database_url=url, secret_key=DEMO_SECRET,
-                             data_dir=tmp_path / "data", cameras=(CAMERA,))
+        config = load_config(
+            env={}, demo=True, database_url=url, secret_key=DEMO_SECRET, data_dir=tmp_path / "data", cameras=(CAMERA,)
+        )
         app = create_app(config, workers=False)
         server = TestServer(app)
         await server.start_server()

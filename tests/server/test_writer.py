@@ -40,8 +40,7 @@ async def writer(tmp_path: Path, db_kind: str) -> AsyncIterator[tuple[Writer, Da
             await db.dispose()
 
 
-async def test_concurrent_units_get_gap_free_sequence_numbers(writer: tuple[Writer, Database, list[Committed]]
-                                                              ) -> None:
+async def test_concurrent_units_get_gap_free_sequence_numbers(writer: tuple[Writer, Database, list[Committed]]) -> None:
     w, db, published = writer
 
     async def unit(n: int) -> int:

@@ -20,9 +20,7 @@ async def live_session(s: AsyncSession, *, token_hash: str, kind: str, now_ms: i
 
 async def revoke_all(s: AsyncSession, *, kind: str, subject_id: int) -> None:
     await s.execute(
-        update(AuthSession)
-        .where(AuthSession.kind == kind, AuthSession.subject_id == subject_id)
-        .values(revoked=True)
+        update(AuthSession).where(AuthSession.kind == kind, AuthSession.subject_id == subject_id).values(revoked=True)
     )
 
 
@@ -31,9 +29,7 @@ async def revoke(s: AsyncSession, *, token_hash: str) -> None:
 
 
 async def user_by_name(s: AsyncSession, *, username: str) -> CommitteeUser | None:
-    return (
-        await s.execute(select(CommitteeUser).where(CommitteeUser.username == username))
-    ).scalar_one_or_none()
+    return (await s.execute(select(CommitteeUser).where(CommitteeUser.username == username))).scalar_one_or_none()
 
 
 async def user_by_id(s: AsyncSession, *, user_id: int) -> CommitteeUser | None:

@@ -77,7 +77,5 @@ async def answer(s: AsyncSession, *, attempt_id: int, item_code: str) -> Answer 
 
 
 async def receipt(s: AsyncSession, *, attempt_id: int, idem_key: str) -> AnswerReceipt | None:
-    stmt = select(AnswerReceipt).where(
-        AnswerReceipt.attempt_id == attempt_id, AnswerReceipt.idem_key == idem_key
-    )
+    stmt = select(AnswerReceipt).where(AnswerReceipt.attempt_id == attempt_id, AnswerReceipt.idem_key == idem_key)
     return (await s.execute(stmt)).scalar_one_or_none()

@@ -23,9 +23,7 @@ async def all_exams(s: AsyncSession) -> Sequence[Exam]:
 
 
 async def items_of(s: AsyncSession, *, exam_id: int) -> Sequence[Item]:
-    return (
-        (await s.execute(select(Item).where(Item.exam_id == exam_id).order_by(Item.position))).scalars().all()
-    )
+    return (await s.execute(select(Item).where(Item.exam_id == exam_id).order_by(Item.position))).scalars().all()
 
 
 async def media(s: AsyncSession, *, exam_id: int, sha256: str) -> Media | None:

@@ -158,9 +158,7 @@ def upgrade() -> None:
         sa.Column("passed", sa.Boolean(), nullable=True),
         sa.Column("grader_version", sa.String(length=64), nullable=True),
         sa.Column("inputs_hash", sa.String(length=64), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["candidate_id"], ["candidates.id"], name=op.f("fk_attempts_candidate_id_candidates")
-        ),
+        sa.ForeignKeyConstraint(["candidate_id"], ["candidates.id"], name=op.f("fk_attempts_candidate_id_candidates")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_attempts")),
         sa.UniqueConstraint("candidate_id", name=op.f("uq_attempts_candidate_id")),
     )
@@ -175,9 +173,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.Column("item_code", sa.String(length=64), nullable=False),
         sa.Column("event_seq", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["attempt_id"], ["attempts.id"], name=op.f("fk_answer_receipts_attempt_id_attempts")
-        ),
+        sa.ForeignKeyConstraint(["attempt_id"], ["attempts.id"], name=op.f("fk_answer_receipts_attempt_id_attempts")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_answer_receipts")),
         sa.UniqueConstraint("attempt_id", "idem_key", name=op.f("uq_answer_receipts_attempt_id")),
     )

@@ -145,10 +145,7 @@ def test_truefalse_key_spellings(written: str, expected: bool) -> None:
 
 def test_images_are_resolved_verified_and_stored_by_sha256() -> None:
     data = csv_bytes(bank_rows(bank_row(gambar="ikon.png", opsi_e=None)))
-    rows = [
-        [*r, img]
-        for r, img in zip(bank_rows(bank_row(gambar="ikon.png")), ["gambar_b", "IKON.PNG"], strict=True)
-    ]
+    rows = [[*r, img] for r, img in zip(bank_rows(bank_row(gambar="ikon.png")), ["gambar_b", "IKON.PNG"], strict=True)]
     bank = load_bank(csv_bytes(rows), "soal.csv", {"gambar/ikon.png": PNG})
     digest = hashlib.sha256(PNG).hexdigest()
     item = bank.items[0]
@@ -190,9 +187,7 @@ def test_unknown_type() -> None:
 )
 def test_bad_key(kind: str, key: str, code: str) -> None:
     empty: dict[str, Any] = (
-        {"opsi_a": None, "opsi_b": None, "opsi_c": None, "opsi_d": None, "opsi_e": None}
-        if kind == "bs"
-        else {}
+        {"opsi_a": None, "opsi_b": None, "opsi_c": None, "opsi_d": None, "opsi_e": None} if kind == "bs" else {}
     )
     with pytest.raises(ProblemsError) as err:
         load_bank(xlsx_bytes(bank_rows(bank_row(tipe=kind, kunci=key, **empty))), "soal.xlsx")
@@ -236,9 +231,7 @@ def test_truefalse_with_options_and_choice_with_one_option() -> None:
 
 def test_duplicate_code_names_the_first_row() -> None:
     with pytest.raises(ProblemsError) as err:
-        load_bank(
-            xlsx_bytes(bank_rows(bank_row("TIK-01"), bank_row("TIK-02"), bank_row("tik-01"))), "soal.xlsx"
-        )
+        load_bank(xlsx_bytes(bank_rows(bank_row("TIK-01"), bank_row("TIK-02"), bank_row("tik-01"))), "soal.xlsx")
     p = assert_at(err.value, "code.duplicate", row=4, field="kode")
     assert "baris 2" in p.id
     assert "row 2" in p.en
@@ -285,9 +278,7 @@ def test_fake_and_oversized_images() -> None:
 
 
 def test_three_problems_in_one_file_are_all_reported() -> None:
-    rows = bank_rows(
-        bank_row("TIK-01", tipe="esai"), bank_row("TIK-02", kunci="F"), bank_row("TIK-03", opsi_b=None)
-    )
+    rows = bank_rows(bank_row("TIK-01", tipe="esai"), bank_row("TIK-02", kunci="F"), bank_row("TIK-03", opsi_b=None))
     with pytest.raises(ProblemsError) as err:
         load_bank(xlsx_bytes(rows), "soal.xlsx")
     assert [(p.code, p.row, p.field) for p in problems_of(err.value)] == [
@@ -415,9 +406,7 @@ def test_empty_file_and_header_only() -> None:
 
 
 def test_zip_with_bank_and_images_beside_it() -> None:
-    bank_xlsx = xlsx_bytes(
-        bank_rows(bank_row(gambar="ikon.png"), bank_row("TIK-02", gambar="gambar/peta.png"))
-    )
+    bank_xlsx = xlsx_bytes(bank_rows(bank_row(gambar="ikon.png"), bank_row("TIK-02", gambar="gambar/peta.png")))
     data = zip_bytes(
         {
             "paket/soal.xlsx": bank_xlsx,

@@ -54,9 +54,7 @@ def test_english_keys_json_exact_decimals_and_public_fields_subset() -> None:
 
 
 def test_toml_floats_stay_exact() -> None:
-    d = load_definition(
-        definition_toml(extra="lulus_total_min = 0.1", section_extra="lulus_min = 0.3"), "u.toml"
-    )
+    d = load_definition(definition_toml(extra="lulus_total_min = 0.1", section_extra="lulus_min = 0.3"), "u.toml")
     assert (d.pass_total_min, d.sections[0].pass_min) == ("0.1", "0.3")
 
 

@@ -122,9 +122,7 @@ def test_load_dir_missing_and_ambiguous_files(tmp_path: Path) -> None:
 
 
 def test_cross_checks_sections_both_ways_and_empty_roster() -> None:
-    definition = load_definition(
-        definition_toml(extra='[[bagian]]\nkode = "TKP"\njudul = "TKP"'), "ujian.toml"
-    )
+    definition = load_definition(definition_toml(extra='[[bagian]]\nkode = "TKP"\njudul = "TKP"'), "ujian.toml")
     bank = load_bank(csv_bytes(bank_rows(bank_row("A"), bank_row("B", bagian="UMUM"))), "soal.csv")
     roster = load_roster(csv_bytes(roster_rows(roster_row())), "peserta.csv")
     with pytest.raises(ProblemsError) as err:

@@ -19,24 +19,39 @@ SESSION = "S1"
 FID = FormationKey(SESSION, VILLAGE, POSITION).id
 
 
-def seat(n: int, *, status: str = "working", answered: int = 0, total: int = 40, score: int | None = None,
-         submitted_at: int | None = None, village: str = VILLAGE, position: str = POSITION,
-         deadline_ms: int | None = 4_000_000_000_000) -> SeatRow:
+def seat(
+    n: int,
+    *,
+    status: str = "working",
+    answered: int = 0,
+    total: int = 40,
+    score: int | None = None,
+    submitted_at: int | None = None,
+    village: str = VILLAGE,
+    position: str = POSITION,
+    deadline_ms: int | None = 4_000_000_000_000,
+) -> SeatRow:
     submitted = status == "submitted"
     return SeatRow(
-        number=f"P-{n:03d}", name=f"Nama Peserta {n}", village=village, position=position,
+        number=f"P-{n:03d}",
+        name=f"Nama Peserta {n}",
+        village=village,
+        position=position,
         status=status,  # type: ignore[arg-type]
-        answered=answered if not submitted else total, total=total,
+        answered=answered if not submitted else total,
+        total=total,
         deadline_ms=deadline_ms if status == "working" else None,
         sections=(("TWK", (score or 0) // 2), ("TIU", (score or 0) - (score or 0) // 2)) if submitted else (),
-        total_milli=score if submitted else None, passed=(score or 0) >= 60_000 if submitted else None,
+        total_milli=score if submitted else None,
+        passed=(score or 0) >= 60_000 if submitted else None,
         submitted_at_ms=submitted_at if submitted else None,
     )
 
 
 def info(**kw: Any) -> SessionInfo:
-    return SessionInfo(SESSION, kw.pop("title", "Sesi Pagi"), sections=(("TWK", "Wawasan"), ("TIU", "Intelegensia")),
-                       **kw)
+    return SessionInfo(
+        SESSION, kw.pop("title", "Sesi Pagi"), sections=(("TWK", "Wawasan"), ("TIU", "Intelegensia")), **kw
+    )
 
 
 async def until(cond: Callable[[], bool], limit_s: float = 10.0) -> None:

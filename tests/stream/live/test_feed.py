@@ -164,6 +164,7 @@ async def test_redis_sink_survives_a_dead_store_and_heals() -> None:
     await feed.seat_changed(SESSION, seat(1, answered=1))
     await feed.flush()
     from tests.stream.live.helpers import until
+
     await until(lambda: not sink.healthy)
     assert pub.sent == []
     store.up = True
@@ -185,8 +186,7 @@ async def test_committee_gets_presence_and_identity_the_public_never_sees() -> N
     assert len(rec.updates) == 1  # presence is not public: no public message at all
     row = com.updates[-1].rows[0]
     assert row["name"] == "Nama Peserta 1"
-    assert row["presence"] == {"online": False, "last_seen": 123,
-                                                                      "disconnects": 4}
+    assert row["presence"] == {"online": False, "last_seen": 123, "disconnects": 4}
     assert b"presence" not in rec.updates[0].snapshot
     assert b"Nama" not in rec.updates[0].snapshot
 

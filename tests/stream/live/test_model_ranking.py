@@ -49,13 +49,26 @@ def test_a_working_row_never_shows_scores_even_if_given() -> None:
     assert row["rank"] is None
 
 
-@pytest.mark.parametrize("bad", [
-    {"status": "cheating"}, {"answered": 41}, {"answered": -1}, {"number": ""},
-    {"sections": (("A", 1.5),)},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"status": "cheating"},
+        {"answered": 41},
+        {"answered": -1},
+        {"number": ""},
+        {"sections": (("A", 1.5),)},
+    ],
+)
 def test_row_validation(bad: dict[str, object]) -> None:
-    base = {"number": "P", "name": "N", "village": "V", "position": "P", "status": "working",
-            "answered": 1, "total": 40}
+    base = {
+        "number": "P",
+        "name": "N",
+        "village": "V",
+        "position": "P",
+        "status": "working",
+        "answered": 1,
+        "total": 40,
+    }
     with pytest.raises(ValueError, match=r"status|progress|empty|milli"):
         SeatRow(**{**base, **bad})  # type: ignore[arg-type]
 

@@ -35,9 +35,18 @@ def free_port() -> int:
 async def edge(env: dict[str, str]) -> AsyncIterator[str]:
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "stream.public", "--host", "127.0.0.1", "--port", str(port), cwd=ROOT,
+        sys.executable,
+        "-m",
+        "stream.public",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        cwd=ROOT,
         env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http, asyncio.timeout(30):
@@ -57,13 +66,23 @@ async def edge(env: dict[str, str]) -> AsyncIterator[str]:
 @pytest.fixture
 def channel() -> dict[str, str]:
     tag = secrets.token_hex(4)
-    return {"UJIAN_REDIS_URL": REDIS_URL or "", "UJIAN_LIVE_CHANNEL": f"test-{tag}",
-            "UJIAN_LIVE_KEY_PREFIX": f"test-{tag}:"}
+    return {
+        "UJIAN_REDIS_URL": REDIS_URL or "",
+        "UJIAN_LIVE_CHANNEL": f"test-{tag}",
+        "UJIAN_LIVE_KEY_PREFIX": f"test-{tag}:",
+    }
 
 
 def exam_side(env: dict[str, str]):  # type: ignore[no-untyped-def]
-    return build_live(LiveSettings(role="exam", redis_url=env["UJIAN_REDIS_URL"], coalesce_ms=0,
-                                   channel=env["UJIAN_LIVE_CHANNEL"], key_prefix=env["UJIAN_LIVE_KEY_PREFIX"]))
+    return build_live(
+        LiveSettings(
+            role="exam",
+            redis_url=env["UJIAN_REDIS_URL"],
+            coalesce_ms=0,
+            channel=env["UJIAN_LIVE_CHANNEL"],
+            key_prefix=env["UJIAN_LIVE_KEY_PREFIX"],
+        )
+    )
 
 
 @pytest.mark.redis

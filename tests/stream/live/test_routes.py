@@ -20,8 +20,11 @@ async def exam_app(public_fields: frozenset[str] | None = None) -> tuple[web.App
     app = web.Application()
     live = setup_live(app, LiveSettings(coalesce_ms=0))
     kw = {} if public_fields is None else {"public_fields": public_fields}
-    await_rows = [seat(1, answered=12), seat(2, status="submitted", score=72_250, submitted_at=5),
-                  seat(3, status="absent")]
+    await_rows = [
+        seat(1, answered=12),
+        seat(2, status="submitted", score=72_250, submitted_at=5),
+        seat(3, status="absent"),
+    ]
     return app, (live, info(**kw), await_rows)
 
 

@@ -107,9 +107,11 @@ async def test_a_stuck_viewer_is_dropped_and_others_keep_flowing() -> None:
         host, port = url.removeprefix("http://").split(":")
         stuck = socket.create_connection((host, int(port)))
         stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        stuck.sendall(b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                      b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                      b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        stuck.sendall(
+            b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
         mask = b"\x00\x00\x00\x00"
         for text in (b"40/live,", b'42/live,["join",{"f":"' + FID.encode() + b'"}]'):
             stuck.sendall(bytes([0x81, 0x80 | len(text)]) + mask + text)
@@ -141,8 +143,7 @@ async def test_encode_frames_are_plain_rfc6455() -> None:
 
 async def test_committee_namespace_needs_the_hook_and_sees_presence() -> None:
     allowed = {"yes": True}
-    app, live = exam_app(authorize=lambda environ: "ujian_p=ok" in environ.get("HTTP_COOKIE", "")
-                         and allowed["yes"])
+    app, live = exam_app(authorize=lambda environ: "ujian_p=ok" in environ.get("HTTP_COOKIE", "") and allowed["yes"])
     async with serve(app) as url:
         await live.feed.replace_all(info(public_fields=frozenset({"number"})), [seat(1)])
         await live.feed.flush()
@@ -153,12 +154,14 @@ async def test_committee_namespace_needs_the_hook_and_sees_presence() -> None:
         committee = socketio.AsyncClient(reconnection=False)
         got: list[tuple[str, Any]] = []
         committee.on("*", lambda e, d: got.append((e, d)), namespace="/panitia")
-        await committee.connect(url, namespaces=["/panitia"], transports=["websocket"],
-                                headers={"Cookie": "ujian_p=ok"}, wait_timeout=5)
+        await committee.connect(
+            url, namespaces=["/panitia"], transports=["websocket"], headers={"Cookie": "ujian_p=ok"}, wait_timeout=5
+        )
         await committee.emit("watch", {"session": SESSION}, namespace="/panitia")
         await until(lambda: any(e == "snapshot" for e, _ in got))
         assert got[0][1]["rows"][0]["name"] == "Nama Peserta 1"
         from stream.live.model import SeatPresence
+
         await live.feed.presence_changed(SESSION, "P-001", SeatPresence(False, 5, 3))
         await live.feed.flush()
         await until(lambda: any(e == "delta" for e, _ in got))
@@ -180,16 +183,23 @@ async def test_committee_is_closed_without_a_hook() -> None:
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed: the npm client test needs it")
 async def test_npm_socket_io_client_interoperates() -> None:
     if not (NODE_DIR / "node_modules" / "socket.io-client").exists():
-        npm = await asyncio.create_subprocess_exec("npm", "ci", "--no-audit", "--no-fund", cwd=NODE_DIR,
-                                                   stdout=asyncio.subprocess.DEVNULL)
+        npm = await asyncio.create_subprocess_exec(
+            "npm", "ci", "--no-audit", "--no-fund", cwd=NODE_DIR, stdout=asyncio.subprocess.DEVNULL
+        )
         assert await asyncio.wait_for(npm.wait(), 120) == 0
     app, live = exam_app()
     async with serve(app) as url:
         await live.feed.replace_all(info(), [seat(1)])
         await live.feed.flush()
         proc = await asyncio.create_subprocess_exec(
-            "node", "client-check.js", url, FID, cwd=NODE_DIR,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            "node",
+            "client-check.js",
+            url,
+            FID,
+            cwd=NODE_DIR,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         assert proc.stdout is not None
         line = await asyncio.wait_for(proc.stdout.readline(), 30)
         assert line.startswith(b"snapshot 1"), line

@@ -42,8 +42,9 @@ async def server(aiohttp_server: ServerFactory, tmp_path: Path) -> tuple[TestSer
     async def on_segment(seg: SegmentClosed) -> None:
         segments.append(seg)
 
-    settings = VideoSettings(sources=(small_source(),), archive_dir=tmp_path / "video", on_segment=on_segment,
-                             backoff=Backoff(first_s=0.2))
+    settings = VideoSettings(
+        sources=(small_source(),), archive_dir=tmp_path / "video", on_segment=on_segment, backoff=Backoff(first_s=0.2)
+    )
     # aiohttp_server's teardown runs the cleanup context, which stops and reaps ffmpeg.
     return await aiohttp_server(standalone_app(settings)), segments
 
@@ -72,15 +73,14 @@ async def stats(page: Page) -> dict[str, Any]:
     return result
 
 
-async def test_live_plays_over_the_websocket_with_latency_measured(server: tuple[TestServer, list[SegmentClosed]],
-                                                                   browser: Browser) -> None:
+async def test_live_plays_over_the_websocket_with_latency_measured(
+    server: tuple[TestServer, list[SegmentClosed]], browser: Browser
+) -> None:
     srv, _ = server
     page, errors = await open_page(browser, str(srv.make_url("/video/watch?measure=1")))
-    await page.wait_for_function("() => window.ujianVideoStats && window.ujianVideoStats.decoded >= 20",
-                                 timeout=30_000)
+    await page.wait_for_function("() => window.ujianVideoStats && window.ujianVideoStats.decoded >= 20", timeout=30_000)
     first = await stats(page)
-    await page.wait_for_function(f"() => window.ujianVideoStats.decoded >= {first['decoded'] + 10}",
-                                 timeout=30_000)
+    await page.wait_for_function(f"() => window.ujianVideoStats.decoded >= {first['decoded'] + 10}", timeout=30_000)
     later = await stats(page)
     assert later["currentTime"] > first["currentTime"]  # frames advance
     assert later["codes"][-1] > first["codes"][-1]  # and they are new frames, by their burned-in clock
@@ -97,7 +97,8 @@ async def test_live_plays_over_the_websocket_with_latency_measured(server: tuple
     assert proc is not None
     os.kill(proc.pid, signal.SIGKILL)
     await page.wait_for_function(
-        "() => document.querySelector('[data-video-player]').ujianPlayer.stats.reinits >= 2", timeout=30_000)
+        "() => document.querySelector('[data-video-player]').ujianPlayer.stats.reinits >= 2", timeout=30_000
+    )
     before = (await stats(page))["decoded"]
     await page.wait_for_function(f"() => window.ujianVideoStats.decoded >= {before + 10}", timeout=30_000)
     assert (await stats(page))["player"]["epoch"] == 2
@@ -113,8 +114,9 @@ async def test_hls_fallback_plays(server: tuple[TestServer, list[SegmentClosed]]
     assert all(0 < ms < 30_000 for ms in result["samples"])
 
 
-async def test_replay_starts_at_the_requested_wall_clock(server: tuple[TestServer, list[SegmentClosed]],
-                                                         browser: Browser) -> None:
+async def test_replay_starts_at_the_requested_wall_clock(
+    server: tuple[TestServer, list[SegmentClosed]], browser: Browser
+) -> None:
     srv, segments = server
     await until(lambda: sum(1 for s in segments if s.seq > 0) >= 3)
     target = segments[2].start_ms + 300

@@ -19,7 +19,7 @@ def split(data: bytes, chunk_sizes: list[int] | None = None) -> list[InitSegment
     sizes = iter(chunk_sizes or [len(data)])
     while pos < len(data):
         n = next(sizes, 4096)
-        out += splitter.feed(data[pos:pos + n])
+        out += splitter.feed(data[pos : pos + n])
         pos += n
     return out
 
@@ -77,4 +77,4 @@ def test_truncated_or_corrupt_input_is_refused(recording: Recording) -> None:
     with pytest.raises(Fmp4Error):
         splitter.feed(b"\x00\x00\x00\x04moof")
     with pytest.raises(Fmp4Error):
-        Fmp4Splitter().feed(data[data.index(b"mdat") - 4:][:200000])
+        Fmp4Splitter().feed(data[data.index(b"mdat") - 4 :][:200000])

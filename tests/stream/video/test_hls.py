@@ -15,14 +15,28 @@ pytestmark = pytest.mark.slow
 
 
 def seg(epoch: int, seq: int, start: int, dur: int = 2000) -> SegmentClosed:
-    return SegmentClosed(camera="lab-1", epoch=epoch, seq=seq, path=Path(f"/x/{epoch}/{seq}"), sha256="ab" * 32,
-                         bytes=10, start_ms=start, duration_ms=dur)
+    return SegmentClosed(
+        camera="lab-1",
+        epoch=epoch,
+        seq=seq,
+        path=Path(f"/x/{epoch}/{seq}"),
+        sha256="ab" * 32,
+        bytes=10,
+        start_ms=start,
+        duration_ms=dur,
+    )
 
 
 def test_playlists_cross_epochs_with_discontinuities(tmp_path: Path) -> None:
     archive = CameraArchive(tmp_path, "lab-1")
-    for s in [seg(1, 0, 1000, 0), seg(1, 1, 1000), seg(1, 2, 3000), seg(2, 0, 9000, 0), seg(2, 1, 9000),
-              seg(2, 2, 11000, 1500)]:
+    for s in [
+        seg(1, 0, 1000, 0),
+        seg(1, 1, 1000),
+        seg(1, 2, 3000),
+        seg(2, 0, 9000, 0),
+        seg(2, 1, 9000),
+        seg(2, 2, 11000, 1500),
+    ]:
         archive.record(s)
     text = archive.playlist(live=False, start_ms=10_500)
     lines = text.splitlines()
@@ -52,7 +66,8 @@ def test_live_playlist_is_a_sliding_window(tmp_path: Path) -> None:
     assert "#EXT-X-MEDIA-SEQUENCE:4" in lines
     assert "#EXT-X-DISCONTINUITY-SEQUENCE:0" in lines
     assert [ln for ln in lines if ln.endswith(".m4s")] == [f"1/seg_{i:05d}.m4s" for i in range(4, 9)] + [
-        "2/seg_00001.m4s"]
+        "2/seg_00001.m4s"
+    ]
 
 
 def test_wall_clock_lookup(tmp_path: Path) -> None:

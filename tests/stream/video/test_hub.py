@@ -50,7 +50,7 @@ class FakeTransport:
                 out.append(("text", json.loads(payload)))
             else:
                 kind, _wall, _media = HEADER.unpack_from(payload)
-                out.append(({KIND_INIT: "init", KIND_KEY: "key", KIND_DELTA: "delta"}[kind], payload[HEADER.size:]))
+                out.append(({KIND_INIT: "init", KIND_KEY: "key", KIND_DELTA: "delta"}[kind], payload[HEADER.size :]))
         return out
 
 

@@ -48,8 +48,9 @@ async def video(aiohttp_server: ServerFactory, tmp_path: Path) -> Running:
     async def on_segment(seg: SegmentClosed) -> None:
         segments.append(seg)
 
-    settings = VideoSettings(sources=(small_source(),), archive_dir=tmp_path / "video", on_segment=on_segment,
-                             backoff=Backoff(first_s=0.2))
+    settings = VideoSettings(
+        sources=(small_source(),), archive_dir=tmp_path / "video", on_segment=on_segment, backoff=Backoff(first_s=0.2)
+    )
     # aiohttp_server's teardown runs the cleanup context: ffmpeg is stopped and reaped there.
     return Running(await aiohttp_server(standalone_app(settings)), segments)
 
@@ -60,7 +61,7 @@ async def next_message(ws: aiohttp.ClientWebSocketResponse) -> tuple[str, object
         return "text", json.loads(msg.data)
     assert msg.type == aiohttp.WSMsgType.BINARY, msg
     kind, wall, media = HEADER.unpack_from(msg.data)
-    return {KIND_INIT: "init", KIND_KEY: "key", KIND_DELTA: "delta"}[kind], (wall, media, msg.data[HEADER.size:])
+    return {KIND_INIT: "init", KIND_KEY: "key", KIND_DELTA: "delta"}[kind], (wall, media, msg.data[HEADER.size :])
 
 
 async def until_hello(ws: aiohttp.ClientWebSocketResponse) -> dict[str, object]:
@@ -122,8 +123,12 @@ async def test_hls_and_archive_are_served_and_hashes_reach_the_log_hook(video: R
             assert hashlib.sha256(body).hexdigest() == s.sha256 == resp.headers["X-Content-SHA256"]
             assert len(body) == s.bytes
 
-        for bad in ("/video/hls/lab-1/1/seg_09999.m4s", "/video/hls/lab-1/1/ffmpeg.m3u8",
-                    "/video/hls/lab-1/1/seg_00001.m4s.tmp", "/video/hls/zzz/live.m3u8"):
+        for bad in (
+            "/video/hls/lab-1/1/seg_09999.m4s",
+            "/video/hls/lab-1/1/ffmpeg.m3u8",
+            "/video/hls/lab-1/1/seg_00001.m4s.tmp",
+            "/video/hls/zzz/live.m3u8",
+        ):
             assert (await session.get(video.url(bad))).status == 404
 
         index = await (await session.get(video.url("/video/archive/lab-1/index.json"))).json()
@@ -173,8 +178,9 @@ async def test_killed_ffmpeg_comes_back_with_a_new_epoch_and_players_reinit(vide
     assert sup.epoch == 2
 
 
-async def test_public_edge_relays_the_upstream_hub(video: Running, aiohttp_server: ServerFactory,
-                                                   tmp_path: Path) -> None:
+async def test_public_edge_relays_the_upstream_hub(
+    video: Running, aiohttp_server: ServerFactory, tmp_path: Path
+) -> None:
     edge_settings = VideoSettings(sources=(), archive_dir=tmp_path / "edge", upstream=video.url("/").rstrip("/"))
     edge = await aiohttp_server(standalone_app(edge_settings))
     await until(lambda: "lab-1" in edge.app[VIDEO].hubs)

@@ -28,8 +28,9 @@ def test_each_kind_parses_to_its_dataclass() -> None:
     assert isinstance(rtsp, RtspCamera)
     assert rtsp.transport == "tcp"
     assert isinstance(parse_source({"name": "Meja", "kind": "v4l2", "device": "/dev/video0"}), V4l2Camera)
-    assert isinstance(parse_source({"name": "OBS", "kind": "rtmp_listen", "url": "rtmp://0.0.0.0:1935/live/a"}),
-                      RtmpListen)
+    assert isinstance(
+        parse_source({"name": "OBS", "kind": "rtmp_listen", "url": "rtmp://0.0.0.0:1935/live/a"}), RtmpListen
+    )
     assert isinstance(parse_source({"name": "OBS", "kind": "srt_listen", "url": "srt://0.0.0.0:9000"}), SrtListen)
     looped = parse_source({"name": "Rekaman", "kind": "file", "path": "/srv/a.mp4"})
     assert isinstance(looped, LoopingFile)
@@ -45,8 +46,14 @@ def test_camera_ids_come_from_names() -> None:
 
 def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ProblemsError) as caught:
-        parse_sources([{"name": "", "kind": "rtsp", "url": "http://x", "fps": 0},
-                       {"name": "A", "kind": "webcam"}, {"name": "B"}, {"name": "b"}])
+        parse_sources(
+            [
+                {"name": "", "kind": "rtsp", "url": "http://x", "fps": 0},
+                {"name": "A", "kind": "webcam"},
+                {"name": "B"},
+                {"name": "b"},
+            ]
+        )
     fields = {(p.row, p.field) for p in caught.value.problems}
     assert {(1, "name"), (1, "url"), (1, "fps"), (2, "kind"), (4, "id")} <= fields
     assert all(p.id and p.en for p in caught.value.problems)
@@ -56,8 +63,14 @@ def test_one_encode_feeds_the_pipe_and_hls() -> None:
     argv = build("ffmpeg", parse_source({"name": "Lab 1"}))
     assert argv[argv.index("-f", argv.index("-map")) + 1] == "tee"
     assert argv.count("-vcodec") == 1
-    for flag, value in (("-tune", "zerolatency"), ("-bf", "0"), ("-g", "25"), ("-keyint_min", "25"),
-                        ("-sc_threshold", "0"), ("-flags", "+global_header")):
+    for flag, value in (
+        ("-tune", "zerolatency"),
+        ("-bf", "0"),
+        ("-g", "25"),
+        ("-keyint_min", "25"),
+        ("-sc_threshold", "0"),
+        ("-flags", "+global_header"),
+    ):
         assert argv[argv.index(flag) + 1] == value
     assert argv[-6] == tee_spec(pipe=True, hls=True, segment_s=2)
     assert "pipe:1" in argv[-6]
@@ -65,14 +78,22 @@ def test_one_encode_feeds_the_pipe_and_hls() -> None:
     assert "RTCTIME" in argv[argv.index("-filter_complex") + 1]
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ({"kind": "rtsp", "url": "rtsp://cam/1"}, ["-rtsp_transport", "tcp", "-timeout", "10000000", "-i", "rtsp://cam/1"]),
-    ({"kind": "v4l2", "device": "/dev/video2", "input_format": "mjpeg"},
-     ["-f", "v4l2", "-input_format", "mjpeg", "-i", "/dev/video2"]),
-    ({"kind": "rtmp_listen", "url": "rtmp://0.0.0.0:1935/live/lab"}, ["-listen", "1", "-i"]),
-    ({"kind": "srt_listen", "url": "srt://0.0.0.0:9000"}, ["-i", "srt://0.0.0.0:9000?mode=listener"]),
-    ({"kind": "file", "path": "/srv/a.mp4"}, ["-stream_loop", "-1", "-i", "/srv/a.mp4"]),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            {"kind": "rtsp", "url": "rtsp://cam/1"},
+            ["-rtsp_transport", "tcp", "-timeout", "10000000", "-i", "rtsp://cam/1"],
+        ),
+        (
+            {"kind": "v4l2", "device": "/dev/video2", "input_format": "mjpeg"},
+            ["-f", "v4l2", "-input_format", "mjpeg", "-i", "/dev/video2"],
+        ),
+        ({"kind": "rtmp_listen", "url": "rtmp://0.0.0.0:1935/live/lab"}, ["-listen", "1", "-i"]),
+        ({"kind": "srt_listen", "url": "srt://0.0.0.0:9000"}, ["-i", "srt://0.0.0.0:9000?mode=listener"]),
+        ({"kind": "file", "path": "/srv/a.mp4"}, ["-stream_loop", "-1", "-i", "/srv/a.mp4"]),
+    ],
+)
 def test_camera_inputs(raw: dict[str, str], expected: list[str]) -> None:
     argv = build("ffmpeg", parse_source({"name": "Cam", **raw}))
     text = " ".join(argv)
