@@ -461,7 +461,7 @@ async def answering(
             began = time.perf_counter()
             if await bot.poll(http, "/ujian/api/ping") is not None:
                 day.pings.append((time.perf_counter(), time.perf_counter() - began))
-            next_ping = time.perf_counter() + args.ping
+            next_ping = time.perf_counter() + args.ping * rng.uniform(0.8, 1.2)
             continue
         before = len(bot.timings.saves)
         if not await bot.answer(http, items[n % len(items)]):
@@ -731,8 +731,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--ping",
         type=float,
-        default=10.0,
-        help="GET /ujian/api/ping interval while working (s; the browser's PING_MS; 0: off)",
+        default=15.0,
+        help="GET /ujian/api/ping interval while working (s, jittered ±20 %; the browser's PING_MS; 0: off)",
     )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument(

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from grader import canonical
 from grader.canonical import JsonValue
@@ -114,6 +114,7 @@ class ExamService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
         self._logins: dict[str, tuple[int, int]] = {}
+        self._catalogs: dict[int, dict[str, tuple[dict[str, Any], dict[str, Any], bool]]] = {}
 
     # -- login -------------------------------------------------------------------------------------
 
@@ -211,51 +212,62 @@ class ExamService:
     async def state(self, *, candidate_id: int, lang: str = "id") -> dict[str, Any]:
         """The whole view a candidate's browser needs; finalises an attempt whose time ran out."""
         async with self.ctx.db.read() as s:
-            due = await self._due(s, candidate_id)
-        if due:
-            await self.finalize_if_expired(candidate_id=candidate_id)
-        async with self.ctx.db.read() as s:
             candidate = await qc.candidate_by_id(s, candidate_id=candidate_id)
             assert candidate is not None
             attempt = await qc.attempt_of(s, candidate_id=candidate_id)
-            exam = await qe.exam_by_id(s, exam_id=candidate.exam_id)
-            session = await qe.session_by_id(s, session_id=candidate.session_id)
-            assert attempt is not None and exam is not None and session is not None
-            definition = json.loads(exam.definition_json)
-            now = self.ctx.clock.now_ms()
-            items: list[dict[str, Any]] = []
-            answers: dict[str, Any] = {}
-            if attempt.status != "not_started":
-                items = await self._items_for(s, exam, attempt)
-                answers = {
-                    a.item_code: {"value": json.loads(a.value_json), "flag": a.flag, "seq": a.seq}
-                    for a in await qc.answers_of(s, attempt_id=attempt.id)
-                }
-            return {
-                "candidate": {
-                    "number": candidate.number,
-                    "name": candidate.name,
-                    "village": candidate.village,
-                    "position": candidate.position,
-                },
-                "exam": {
-                    "code": exam.code,
-                    "title": exam.title,
-                    "instructions": definition.get(f"instructions_{lang}") or definition.get("instructions_id", ""),
-                    "duration_s": attempt.allowed_ms // 1000,
-                    "item_count": len(self.ctx.spec(exam).items),
-                    "sections": [{"code": sec["code"], "title": sec["title"]} for sec in definition["sections"]],
-                },
-                "session": {"code": session.code, "status": session.status},
-                "status": self._status(attempt, session),
-                "remaining_ms": timer_of(attempt).remaining(now),
-                "server_time_ms": now,
-                "last_seq": attempt.last_seq,
-                "items": items,
-                "answers": answers,
-                "result": self._result_view(attempt, definition),
-                "lang": lang,
+            assert attempt is not None
+            due = (
+                attempt.status == "working"
+                and attempt.deadline_ms is not None
+                and attempt.deadline_ms <= self.ctx.clock.now_ms()
+            )
+            if not due:
+                exam = await self.ctx.exam(s, candidate.exam_id)
+                session = await s.get(ExamSession, candidate.session_id)
+                assert session is not None
+                return await self._view(s, candidate, attempt, exam, session, lang)
+        # Time ran out while the browser was away: submit first, then show the result.
+        await self.finalize_if_expired(candidate_id=candidate_id)
+        return await self.state(candidate_id=candidate_id, lang=lang)
+
+    async def _view(
+        self, s: Any, candidate: Candidate, attempt: Attempt, exam: Exam, session: ExamSession, lang: str
+    ) -> dict[str, Any]:
+        definition = json.loads(exam.definition_json)
+        now = self.ctx.clock.now_ms()
+        items: list[dict[str, Any]] = []
+        answers: dict[str, Any] = {}
+        if attempt.status != "not_started":
+            items = await self._items_for(s, exam, attempt)
+            answers = {
+                a.item_code: {"value": json.loads(a.value_json), "flag": a.flag, "seq": a.seq}
+                for a in await qc.answers_of(s, attempt_id=attempt.id)
             }
+        return {
+            "candidate": {
+                "number": candidate.number,
+                "name": candidate.name,
+                "village": candidate.village,
+                "position": candidate.position,
+            },
+            "exam": {
+                "code": exam.code,
+                "title": exam.title,
+                "instructions": definition.get(f"instructions_{lang}") or definition.get("instructions_id", ""),
+                "duration_s": attempt.allowed_ms // 1000,
+                "item_count": len(self.ctx.spec(exam).items),
+                "sections": [{"code": sec["code"], "title": sec["title"]} for sec in definition["sections"]],
+            },
+            "session": {"code": session.code, "status": session.status},
+            "status": self._status(attempt, session),
+            "remaining_ms": timer_of(attempt).remaining(now),
+            "server_time_ms": now,
+            "last_seq": attempt.last_seq,
+            "items": items,
+            "answers": answers,
+            "result": self._result_view(attempt, definition),
+            "lang": lang,
+        }
 
     @staticmethod
     def _status(attempt: Attempt, session: ExamSession) -> str:
@@ -263,26 +275,43 @@ class ExamService:
             return "paused"
         return attempt.status
 
-    async def _items_for(self, s: Any, exam: Exam, attempt: Attempt) -> list[dict[str, Any]]:
-        rows = {i.code: i for i in await qe.items_of(s, exam_id=exam.id)}
-        out = []
-        for no, code in enumerate(json.loads(attempt.item_order_json), start=1):
-            item = rows[code]
-            options = {o["id"]: o for o in json.loads(item.options_json)}
+    async def _catalog(self, s: Any, exam: Exam) -> dict[str, tuple[dict[str, Any], dict[str, Any], bool]]:
+        """What candidates see of each item (never the key), read and parsed once per exam: the item's
+        fixed fields, its options by id, and whether its options are shuffled."""
+        catalog = self._catalogs.get(exam.id)
+        if catalog is None:
             definition = json.loads(exam.definition_json)
-            order = (
-                option_order(attempt.seed, code, tuple(options))
-                if item_view.shuffles(item.kind, definition.get("shuffle_options", True))
-                else tuple(options)
-            )
-            out.append(
-                {
-                    "id": code,
-                    "no": no,
+            spec = self.ctx.spec(exam)
+            catalog = {}
+            for item in await qe.items_of(s, exam_id=exam.id):
+                fixed = {
                     "section": item.section,
                     "kind": item.kind,
                     "text": item.text,
                     "image": f"/ujian/media/{item.image}" if item.image else None,
+                    **item_view.extras(item.kind, item.extra_json, spec.item(item.code)),
+                }
+                options = {o["id"]: o for o in json.loads(item.options_json)}
+                catalog[item.code] = (
+                    fixed,
+                    options,
+                    item_view.shuffles(item.kind, definition.get("shuffle_options", True)),
+                )
+            self._catalogs[exam.id] = catalog
+        return catalog
+
+    async def _items_for(self, s: Any, exam: Exam, attempt: Attempt) -> list[dict[str, Any]]:
+        """The candidate's own item and option order, reproducible from the attempt's recorded seed."""
+        catalog = await self._catalog(s, exam)
+        out = []
+        for no, code in enumerate(json.loads(attempt.item_order_json), start=1):
+            fixed, options, shuffled = catalog[code]
+            order = option_order(attempt.seed, code, tuple(options)) if shuffled else tuple(options)
+            out.append(
+                {
+                    "id": code,
+                    "no": no,
+                    **fixed,
                     "options": [
                         {
                             "id": oid,
@@ -292,7 +321,6 @@ class ExamService:
                         }
                         for i, oid in enumerate(order)
                     ],
-                    **item_view.extras(item.kind, item.extra_json, self.ctx.spec(exam).item(code)),
                 }
             )
         return out
@@ -581,24 +609,36 @@ class ExamService:
     # -- heartbeat ---------------------------------------------------------------------------------
 
     async def ping(self, *, candidate_id: int) -> dict[str, Any]:
+        """The heartbeat every working browser sends: one query (Core, no ORM objects) for all it needs."""
+        stmt = (
+            select(
+                Attempt.status,
+                Attempt.allowed_ms,
+                Attempt.consumed_ms,
+                Attempt.running_since_ms,
+                Attempt.last_seq,
+                ExamSession.status,
+            )
+            .join(Candidate, Candidate.id == Attempt.candidate_id)
+            .join(ExamSession, ExamSession.id == Candidate.session_id)
+            .where(Attempt.candidate_id == candidate_id)
+        )
         async with self.ctx.db.read() as s:
-            due = await self._due(s, candidate_id)
-        if due:
-            await self.finalize_if_expired(candidate_id=candidate_id)
-        async with self.ctx.db.read() as s:
-            candidate = await qc.candidate_by_id(s, candidate_id=candidate_id)
-            attempt = await qc.attempt_of(s, candidate_id=candidate_id)
-            assert candidate is not None and attempt is not None
-            session = await qe.session_by_id(s, session_id=candidate.session_id)
-            assert session is not None
-            now = self.ctx.clock.now_ms()
-            return {
-                "status": self._status(attempt, session),
-                "session": session.status,
-                "remaining_ms": timer_of(attempt).remaining(now),
-                "server_time_ms": now,
-                "last_seq": attempt.last_seq,
-            }
+            row = (await s.execute(stmt)).one()
+        status, allowed, consumed, running_since, last_seq, session_status = row
+        timer = Timer(allowed, consumed, running_since)
+        now = self.ctx.clock.now_ms()
+        # Time ran out while the browser was quiet: submit now, then answer from the new state.
+        expired = status == "working" and timer.running and timer.expired(now)
+        if expired and await self.finalize_if_expired(candidate_id=candidate_id):
+            return await self.ping(candidate_id=candidate_id)
+        return {
+            "status": "paused" if status == "working" and session_status == "paused" else status,
+            "session": session_status,
+            "remaining_ms": timer.remaining(now),
+            "server_time_ms": now,
+            "last_seq": last_seq,
+        }
 
     async def media(self, *, candidate_id: int, sha256: str) -> tuple[str, bytes] | None:
         async with self.ctx.db.read() as s:

@@ -9,7 +9,7 @@ import {
 import { Journal, journalKey } from "./journal.js";
 import { KINDS, answered as kindAnswered, renderKind } from "./kinds.js";
 
-const PING_MS = 10000;
+const PING_MS = 15000;
 const PAUSE_POLL_MS = 2000;
 const INSTRUCTIONS_POLL_MS = 15000;
 const TICK_MS = 250;
@@ -681,7 +681,8 @@ class ExamApp {
 
   schedulePing() {
     clearTimeout(this.pingTimer);
-    this.pingTimer = setTimeout(() => this.ping(), PING_MS);
+    // Jittered, so a room of PCs that started together does not keep asking in step.
+    this.pingTimer = setTimeout(() => this.ping(), PING_MS * (0.8 + Math.random() * 0.4));
   }
 
   async ping() {
