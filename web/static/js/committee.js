@@ -74,6 +74,12 @@ class Console {
     $("btn-logout").addEventListener("click", () => this.logout());
     $("filter").addEventListener("input", () => this.renderCandidates());
     this.wireDialog();
+    // Closing the exam day: publish the results (admin), then anyone can fetch the verifiable record.
+    const publish = $("btn-publish");
+    if (publish) {
+      publish.hidden = this.user.role !== "admin";
+      publish.addEventListener("click", () => this.openDialog({ scope: "exam", action: "publish", target: "" }));
+    }
     setInterval(() => this.tickRemaining(), 1000);
     this.refresh();
   }
@@ -355,9 +361,10 @@ class Console {
     if (!reason) return;
     const body = { reason };
     if (d.action === "extend") body.seconds = Number($("dlg-minutes").value) * 60;
-    const path = d.scope === "session"
-      ? `/sessions/${encodeURIComponent(d.target)}/${ACTION_PATH[d.action] || d.action}`
-      : `/candidates/${encodeURIComponent(d.target)}/${ACTION_PATH[d.action] || d.action}`;
+    const action = ACTION_PATH[d.action] || d.action;
+    const path = d.scope === "exam" ? `/transparency/${action}`
+      : d.scope === "session" ? `/sessions/${encodeURIComponent(d.target)}/${action}`
+        : `/candidates/${encodeURIComponent(d.target)}/${action}`;
     this.busy = true;
     this.updateDialog();
     const confirm = $("dlg-action-confirm");
