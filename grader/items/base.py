@@ -6,7 +6,7 @@ import itertools
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import ClassVar, TypeVar
@@ -14,7 +14,7 @@ from typing import ClassVar, TypeVar
 from grader.canonical import JsonValue
 from grader.exact import MILLI, round_half_up
 from grader.files import Files
-from grader.model import ItemSpec, ParamValue, RubricLineResult
+from grader.model import ItemKey, ItemSpec, ParamValue, RubricLineResult
 from grader.problems import Problem, ProblemsError
 
 ITEM_FIELDS = frozenset({"code", "section", "kind", "points", "options", "key", "params"})
@@ -284,6 +284,24 @@ def parse_options(raw: Mapping[str, object], p: Collector) -> tuple[str, ...] | 
         )
         return None
     return tuple(options)
+
+
+ParamsParser = Callable[[Mapping[str, object], Collector], tuple[tuple[str, ParamValue], ...]]
+KeyParser = Callable[[Mapping[str, object], tuple[str, ...] | None, "Collector"], ItemKey | None]
+
+
+def parse_option_item(kind: str, raw: Mapping[str, object], params: ParamsParser, key: KeyParser) -> ItemSpec:
+    """The common shape of an item over options: identity, points, options, params and a key, every
+    problem collected before raising."""
+    p = Collector(raw)
+    code, section = parse_identity(raw, p)
+    points = parse_points(raw, p)
+    options = parse_options(raw, p)
+    parsed_params = params(raw, p)
+    parsed_key = key(raw, options, p)
+    if p.problems or code is None or section is None or points is None or options is None or parsed_key is None:
+        raise p.error()
+    return ItemSpec(code, section, kind, points, options, parsed_key, parsed_params)
 
 
 def parse_no_params(raw: Mapping[str, object], p: Collector) -> tuple[tuple[str, ParamValue], ...]:

@@ -12,9 +12,7 @@ from grader.items.base import (
     full_marks,
     key_missing,
     not_an_option_problem,
-    parse_identity,
-    parse_options,
-    parse_points,
+    parse_option_item,
     register,
     show,
     type_name_en,
@@ -71,15 +69,7 @@ class MatchingRule(ItemRule):
     kind = "matching"
 
     def parse(self, raw: Mapping[str, object]) -> ItemSpec:
-        p = Collector(raw)
-        code, section = parse_identity(raw, p)
-        points = parse_points(raw, p)
-        options = parse_options(raw, p)
-        params = parse_typed_params(raw, p, PARAMS)
-        key = _parse_key(raw, options, p)
-        if p.problems or code is None or section is None or points is None or options is None or key is None:
-            raise p.error()
-        return ItemSpec(code, section, self.kind, points, options, key, params)
+        return parse_option_item(self.kind, raw, lambda raw, p: parse_typed_params(raw, p, PARAMS), _parse_key)
 
     def max_milli(self, item: ItemSpec) -> int:
         return full_marks(item)

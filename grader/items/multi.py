@@ -13,10 +13,8 @@ from grader.items.base import (
     full_marks,
     key_missing,
     not_an_option_problem,
-    parse_identity,
-    parse_options,
+    parse_option_item,
     parse_params,
-    parse_points,
     register,
     show,
     show_options,
@@ -24,7 +22,7 @@ from grader.items.base import (
     type_name_id,
     wrong_type_problem,
 )
-from grader.model import ItemSpec
+from grader.model import ItemSpec, ParamValue
 from grader.problems import Problem
 
 ALL_OR_NOTHING = "all_or_nothing"
@@ -94,20 +92,18 @@ def parse_key_set(raw: Mapping[str, object], options: tuple[str, ...] | None, p:
     return frozenset(key)
 
 
+def _parse_partial(raw: Mapping[str, object], p: Collector) -> tuple[tuple[str, ParamValue], ...]:
+    return parse_params(raw, p, {"partial": PARTIAL_CHOICES})
+
+
 @register
 class MultiRule(ItemRule):
     kind = "multi"
 
     def parse(self, raw: Mapping[str, object]) -> ItemSpec:
-        p = Collector(raw)
-        code, section = parse_identity(raw, p)
-        points = parse_points(raw, p)
-        options = parse_options(raw, p)
-        params = parse_params(raw, p, {"partial": PARTIAL_CHOICES})
-        key = parse_key_set(raw, options, p)
-        if p.problems or code is None or section is None or points is None or options is None or key is None:
-            raise p.error()
-        return ItemSpec(code, section, self.kind, points, options, key, params)
+        return parse_option_item(
+            self.kind, raw, lambda raw, p: parse_params(raw, p, {"partial": PARTIAL_CHOICES}), parse_key_set
+        )
 
     def max_milli(self, item: ItemSpec) -> int:
         return full_marks(item)
