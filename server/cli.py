@@ -110,7 +110,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from aiohttp import web
 
     from server.app import create_app
     from server.db.migrate import upgrade
@@ -143,6 +142,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(banner(app[DEMO], f"http://{config.host}:{config.port}"), flush=True)
 
     app.on_startup.append(announce)
+    _serve(app, config)
+    return 0
+
+
+def _serve(app: Any, config: Config) -> None:
+    """Serve the exam server until interrupted."""
+    from aiohttp import web
+
     web.run_app(
         app,
         host=config.host,
@@ -152,7 +159,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # A request whose browser gave up (timeout, reload) stops instead of queueing work nobody awaits.
         handler_cancellation=True,
     )
-    return 0
 
 
 def _listening(message: str) -> None:
@@ -160,7 +166,6 @@ def _listening(message: str) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
 
     from server.app import create_app
     from server.db.migrate import upgrade
@@ -174,15 +179,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"  Committee:  http://{config.host}:{config.port}/panitia",
         flush=True,
     )
-    web.run_app(
-        app,
-        host=config.host,
-        port=config.port,
-        print=_listening,
-        access_log=None,
-        # A request whose browser gave up (timeout, reload) stops instead of queueing work nobody awaits.
-        handler_cancellation=True,
-    )
+    _serve(app, config)
     return 0
 
 
