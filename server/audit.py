@@ -12,24 +12,10 @@ from server.events import DomainEvent
 LEAF_VERSION = 1
 
 
-async def append(session: AsyncSession, event: DomainEvent, *, at_ms: int) -> int:
-    """Write ``event`` as the next leaf; the head-row update locks out other writers until commit.
-
-    For a transaction that appends one event; the writer's batches use ``lock_head``/``add``/``set_head``.
-    """
-    # UPDATE … RETURNING takes the row lock in PostgreSQL and the write lock in SQLite, so no two
-    # transactions can take the same number, and a rollback gives the number back: no gaps.
-    result = await session.execute(
-        update(LogHead).where(LogHead.id == 1).values(size=LogHead.size + 1).returning(LogHead.size)
-    )
-    seq = int(result.scalar_one())
-    add(session, seq, event, at_ms=at_ms)
-    return seq
-
-
 async def lock_head(session: AsyncSession) -> int:
     """Lock the head row for the rest of the transaction (PostgreSQL row lock; SQLite writers already hold
-    the database lock from BEGIN IMMEDIATE) and return the log's size."""
+    the database lock from BEGIN IMMEDIATE) and return the log's size. No two transactions can take the
+    same numbers, and a rollback leaves the head as it was: no gaps."""
     result = await session.execute(select(LogHead.size).where(LogHead.id == 1).with_for_update())
     return int(result.scalar_one())
 

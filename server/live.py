@@ -74,7 +74,6 @@ class LiveBridge:
         self.app = app
         self.feed = feed
         self._numbers: dict[int, tuple[str, str]] = {}
-        self._seen: dict[int, int] = {}
         self._offline: set[int] = set()
         self._drops: dict[int, list[int]] = {}
 
@@ -148,7 +147,7 @@ class LiveBridge:
     async def seen(self, candidate_id: int) -> None:
         """A candidate's browser talked to us: online again (a return after silence counts a disconnect)."""
         now = self.app[keys.CLOCK].now_ms()
-        self._seen[candidate_id] = now
+        self.app[keys.CONTEXT].last_seen[candidate_id] = now
         if candidate_id not in self._numbers:
             async with self.app[keys.DB].read() as s:
                 row = (
@@ -170,7 +169,7 @@ class LiveBridge:
     async def sweep(self) -> None:
         """Mark seats silent for too long as offline."""
         now = self.app[keys.CLOCK].now_ms()
-        for candidate_id, last in list(self._seen.items()):
+        for candidate_id, last in list(self.app[keys.CONTEXT].last_seen.items()):
             if candidate_id not in self._offline and now - last > OFFLINE_AFTER_MS:
                 self._offline.add(candidate_id)
                 self._drops.setdefault(candidate_id, []).append(now)
@@ -181,7 +180,7 @@ class LiveBridge:
         drops = [t for t in self._drops.get(candidate_id, []) if now - t < BURST_WINDOW_MS]
         self._drops[candidate_id] = drops
         await self.feed.presence_changed(
-            session, number, SeatPresence(online, self._seen.get(candidate_id), len(drops))
+            session, number, SeatPresence(online, self.app[keys.CONTEXT].last_seen.get(candidate_id), len(drops))
         )
 
 

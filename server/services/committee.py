@@ -386,7 +386,8 @@ class CommitteeService:
                     "total_milli": a.total_milli,
                     "passed": a.passed,
                     "logged_in": c.device_hash is not None,
-                    "last_seen_ms": c.last_seen_ms,
+                    # The login time from the database, or the browser's latest request if newer.
+                    "last_seen_ms": max(c.last_seen_ms or 0, self.ctx.last_seen.get(c.id, 0)) or None,
                     "submitted_at_ms": a.submitted_at_ms,
                     # Jump from the score event to the venue video at that moment.
                     "replay_url": f"/video/replay?camera={self._camera}&t={a.submitted_at_ms}"

@@ -31,6 +31,8 @@ class ServiceContext:
     clock: Clock
     config: Config
     listeners: list[Listener] = field(default_factory=list)
+    last_seen: dict[int, int] = field(default_factory=dict)
+    """Candidate id → wall ms of their browser's latest request: kept in memory, never a write per request."""
     _specs: dict[int, ExamSpec] = field(default_factory=dict)
     _exams: dict[int, Exam] = field(default_factory=dict)
     writer: Writer = field(init=False)

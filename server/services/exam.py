@@ -104,6 +104,22 @@ def set_timer(attempt: Attempt, timer: Timer) -> None:
     attempt.deadline_ms = timer.deadline()
 
 
+def require_working(attempt: Attempt, session: ExamSession) -> None:
+    """Refuse a change to an attempt that is not running now: finished, never started (or marked absent
+    when the session closed), or frozen by a room pause."""
+    if attempt.status == "submitted":
+        raise SUBMITTED
+    if attempt.status != "working":
+        raise NOT_STARTED
+    if session.status == "paused":
+        raise PAUSED
+
+
+def overdue(status: str, deadline_ms: int | None, now_ms: int) -> bool:
+    """A working attempt whose running clock has reached its deadline (a paused clock has none)."""
+    return status == "working" and deadline_ms is not None and deadline_ms <= now_ms
+
+
 def answers_digest(answers: dict[str, JsonValue]) -> str:
     return hashlib.sha256(canonical.encode(answers)).hexdigest()
 
@@ -216,12 +232,7 @@ class ExamService:
             assert candidate is not None
             attempt = await qc.attempt_of(s, candidate_id=candidate_id)
             assert attempt is not None
-            due = (
-                attempt.status == "working"
-                and attempt.deadline_ms is not None
-                and attempt.deadline_ms <= self.ctx.clock.now_ms()
-            )
-            if not due:
+            if not overdue(attempt.status, attempt.deadline_ms, self.ctx.clock.now_ms()):
                 exam = await self.ctx.exam(s, candidate.exam_id)
                 session = await s.get(ExamSession, candidate.session_id)
                 assert session is not None
@@ -422,12 +433,7 @@ class ExamService:
                     timer.remaining(tx.now_ms),
                     self._status(attempt, session),
                 )
-            if attempt.status == "submitted":
-                raise SUBMITTED
-            if attempt.status == "not_started":
-                raise NOT_STARTED
-            if session.status == "paused":
-                raise PAUSED
+            require_working(attempt, session)
             if timer.expired(tx.now_ms):
                 # Committed with the batch; the candidate then hears "time up" (None below).
                 await self._finish(tx, attempt, candidate, exam, reason="timeout")
@@ -517,10 +523,7 @@ class ExamService:
             attempt, candidate, session, exam = await self._load(tx, candidate_id)
             if attempt.status == "submitted":
                 return  # submitting twice is harmless
-            if attempt.status == "not_started":
-                raise NOT_STARTED
-            if session.status == "paused":
-                raise PAUSED
+            require_working(attempt, session)
             expired = timer_of(attempt).expired(tx.now_ms)
             await self._finish(tx, attempt, candidate, exam, reason="timeout" if expired else "candidate")
 
@@ -529,12 +532,7 @@ class ExamService:
     async def _due(self, s: Any, candidate_id: int) -> bool:
         """Is this attempt running past its deadline (one cheap read)?"""
         attempt = await qc.attempt_of(s, candidate_id=candidate_id)
-        return (
-            attempt is not None
-            and attempt.status == "working"
-            and attempt.deadline_ms is not None
-            and attempt.deadline_ms <= self.ctx.clock.now_ms()
-        )
+        return attempt is not None and overdue(attempt.status, attempt.deadline_ms, self.ctx.clock.now_ms())
 
     async def finalize_if_expired(self, *, candidate_id: int) -> bool:
         """Submit an attempt whose time has run out (the candidate may be offline); True if it did."""
@@ -629,8 +627,7 @@ class ExamService:
         timer = Timer(allowed, consumed, running_since)
         now = self.ctx.clock.now_ms()
         # Time ran out while the browser was quiet: submit now, then answer from the new state.
-        expired = status == "working" and timer.running and timer.expired(now)
-        if expired and await self.finalize_if_expired(candidate_id=candidate_id):
+        if overdue(status, timer.deadline(), now) and await self.finalize_if_expired(candidate_id=candidate_id):
             return await self.ping(candidate_id=candidate_id)
         return {
             "status": "paused" if status == "working" and session_status == "paused" else status,

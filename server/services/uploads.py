@@ -14,7 +14,7 @@ from server.db.queries import candidates as qc
 from server.errors import ApiError, bad_request
 from server.events import UploadAccepted
 from server.services.context import ServiceContext, Tx
-from server.services.exam import NOT_STARTED, PAUSED, SUBMITTED, TIME_UP, ExamService, timer_of
+from server.services.exam import TIME_UP, ExamService, require_working, timer_of
 from server.services.item_view import PRACTICAL_FORMATS
 
 MB = 1024 * 1024
@@ -63,12 +63,7 @@ class UploadService:
 
         async def unit(tx: Tx) -> dict[str, Any]:
             attempt, candidate, session, _exam = await self.exams._load(tx, candidate_id)
-            if attempt.status == "submitted":
-                raise SUBMITTED
-            if attempt.status != "working":
-                raise NOT_STARTED
-            if session.status == "paused":
-                raise PAUSED
+            require_working(attempt, session)
             if timer_of(attempt).expired(tx.now_ms):
                 raise TIME_UP
             known = await tx.s.execute(select(Upload.id).where(Upload.attempt_id == attempt.id, Upload.sha256 == sha))

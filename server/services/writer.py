@@ -1,8 +1,7 @@
-"""Group commit: units of work from many requests share one transaction, each in its own savepoint.
+"""Group commit: units of work from many requests share one transaction.
 
 One fsync then acknowledges a whole batch, so thousands of state changes per second fit through the
-single, serialised log writer without gaps: a unit that fails rolls back to its savepoint, and the
-head-row counter with it, before the next unit takes the next sequence number.
+single, serialised log writer without gaps or reordering.
 
 For throughput a batch runs optimistically: the head row is locked and read once, sequence numbers are
 counted in memory, leaves are inserted together, and no savepoints are taken. If a unit fails, that
@@ -58,7 +57,7 @@ OPTIMISTIC_TRIES = 3
 class Tx:
     """One unit's view of the batch transaction, plus the events it recorded."""
 
-    def __init__(self, session: Any, now_ms: int, head: _Head | None = None) -> None:
+    def __init__(self, session: Any, now_ms: int, head: _Head) -> None:
         self.s = session
         self.now_ms = now_ms
         self.recorded: list[Committed] = []
@@ -67,12 +66,9 @@ class Tx:
     async def record(self, event: Any) -> int:
         from server import audit
 
-        if self._head is None:
-            seq = await audit.append(self.s, event, at_ms=self.now_ms)
-        else:
-            self._head.size += 1
-            seq = self._head.size
-            audit.add(self.s, seq, event, at_ms=self.now_ms)
+        self._head.size += 1
+        seq = self._head.size
+        audit.add(self.s, seq, event, at_ms=self.now_ms)
         self.recorded.append(Committed(seq=seq, at_ms=self.now_ms, event=event))
         return seq
 

@@ -222,3 +222,24 @@ async def test_closing_marks_absent_candidates_and_never_scores_them(harness: Ha
     assert statuses[harness.card(1).number]["total_milli"] is None
     scored = [e["data"]["candidate"] for e in await harness.events() if e["kind"] == "attempt.scored"]
     assert scored == [harness.card(0).number]
+
+
+async def test_a_candidate_marked_absent_at_the_close_cannot_answer(harness: Harness) -> None:
+    # Logged in but never started: the close marks them absent, and their browser can change nothing.
+    idle = await harness.candidate(1, start=False)
+    admin = await harness.committee()
+    assert (await admin.post("/panitia/api/sessions/S1/close", json={"reason": "selesai"})).status == 200
+    response = await _answer(idle, "TIK-01", "B", 1, "late")
+    assert response.status == 409
+    assert (await response.json())["error"]["code"] == "exam.not_started"
+    assert [e for e in await harness.events() if e["kind"] == "answer.saved"] == []
+
+
+async def test_the_console_sees_when_a_browser_last_talked_to_the_server(harness: Harness) -> None:
+    client = await harness.candidate(0)
+    harness.clock.advance(120_000)
+    await client.get("/ujian/api/ping")
+    admin = await harness.committee()
+    overview = await (await admin.get("/panitia/api/overview")).json()
+    mine = next(c for c in overview["candidates"] if c["number"] == harness.card(0).number)
+    assert mine["last_seen_ms"] == harness.clock.now_ms()
