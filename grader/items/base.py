@@ -286,6 +286,17 @@ def parse_options(raw: Mapping[str, object], p: Collector) -> tuple[str, ...] | 
     return tuple(options)
 
 
+def refuse_options(raw: Mapping[str, object], p: Collector, what_id: str, what_en: str) -> None:
+    """Kinds answered without options (typed text, numbers, files) refuse an options column."""
+    if raw.get("options") not in (None, []):
+        p.add(
+            "options.not_empty",
+            f"{what_id} tidak memakai opsi; kosongkan kolom opsi",
+            f"{what_en} takes no options; leave the options empty",
+            "options",
+        )
+
+
 ParamsParser = Callable[[Mapping[str, object], Collector], tuple[tuple[str, ParamValue], ...]]
 KeyParser = Callable[[Mapping[str, object], tuple[str, ...] | None, "Collector"], ItemKey | None]
 

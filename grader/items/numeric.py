@@ -15,6 +15,7 @@ from grader.items.base import (
     key_missing,
     parse_identity,
     parse_points,
+    refuse_options,
     register,
     show,
     wrong_type_problem,
@@ -60,13 +61,7 @@ class NumericRule(ItemRule):
         p = Collector(raw)
         code, section = parse_identity(raw, p)
         points = parse_points(raw, p)
-        if raw.get("options") not in (None, []):
-            p.add(
-                "options.not_empty",
-                "Soal isian angka tidak memakai opsi; kosongkan kolom opsi",
-                "A numeric item takes no options; leave the options empty",
-                "options",
-            )
+        refuse_options(raw, p, "Soal isian angka", "A numeric item")
         params = parse_typed_params(raw, p, PARAMS)
         key: Fraction | None = None
         if not key_missing(raw, p):

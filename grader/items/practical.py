@@ -17,6 +17,7 @@ from grader.items.base import (
     ItemRule,
     key_missing,
     parse_identity,
+    refuse_options,
     show,
     type_name_en,
     type_name_id,
@@ -50,13 +51,7 @@ class PracticalRule(ItemRule):
     def parse(self, raw: Mapping[str, object]) -> ItemSpec:
         p = Collector(raw)
         code, section = parse_identity(raw, p)
-        if raw.get("options") not in (None, []):
-            p.add(
-                "options.not_empty",
-                "Tugas praktik tidak memakai opsi; kosongkan kolom opsi",
-                "A practical task takes no options; leave the options empty",
-                "options",
-            )
+        refuse_options(raw, p, "Tugas praktik", "A practical task")
         params = parse_typed_params(raw, p, PARAMS)
         start = dict(params).get("start_sha256")
         if isinstance(start, str) and not SHA256_HEX.fullmatch(start):

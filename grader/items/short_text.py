@@ -16,6 +16,7 @@ from grader.items.base import (
     key_missing,
     parse_identity,
     parse_points,
+    refuse_options,
     register,
     show,
     type_name_en,
@@ -169,13 +170,7 @@ class ShortTextRule(ItemRule):
         p = Collector(raw)
         code, section = parse_identity(raw, p)
         points = parse_points(raw, p)
-        if raw.get("options") not in (None, []):
-            p.add(
-                "options.not_empty",
-                "Soal isian singkat tidak memakai opsi; kosongkan kolom opsi",
-                "A short-text item takes no options; leave the options empty",
-                "options",
-            )
+        refuse_options(raw, p, "Soal isian singkat", "A short-text item")
         params = parse_typed_params(raw, p, PARAMS)
         key = _parse_key(raw, dict(params).get("strip_punctuation") is True, p)
         if p.problems or code is None or section is None or points is None or key is None:
