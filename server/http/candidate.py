@@ -153,33 +153,26 @@ async def ping(request: web.Request) -> web.StreamResponse:
     return web.json_response(await request.app[keys.EXAMS].ping(candidate_id=candidate_id))
 
 
-@routes.get("/ujian/media/{sha}")
-async def media(request: web.Request) -> web.StreamResponse:
+async def _own_file(request: web.Request, headers: dict[str, str]) -> web.StreamResponse:
+    """A file of the candidate's own exam, by content hash (images, practical starting files)."""
     candidate_id = await _candidate(request)
     sha = request.match_info["sha"]
     found = await request.app[keys.EXAMS].media(candidate_id=candidate_id, sha256=sha) if SHA256.match(sha) else None
     if found is None:
         raise web.HTTPNotFound()
     content_type, data = found
-    return web.Response(
-        body=data, content_type=content_type, headers={"Cache-Control": "private, max-age=86400, immutable"}
-    )
+    return web.Response(body=data, content_type=content_type, headers=headers)
+
+
+@routes.get("/ujian/media/{sha}")
+async def media(request: web.Request) -> web.StreamResponse:
+    return await _own_file(request, {"Cache-Control": "private, max-age=86400, immutable"})
 
 
 @routes.get("/ujian/files/{sha}")
 async def start_file(request: web.Request) -> web.StreamResponse:
-    """A practical task's starting file, from the candidate's own exam, as a download."""
-    candidate_id = await _candidate(request)
-    sha = request.match_info["sha"]
-    found = await request.app[keys.EXAMS].media(candidate_id=candidate_id, sha256=sha) if SHA256.match(sha) else None
-    if found is None:
-        raise web.HTTPNotFound()
-    content_type, data = found
-    return web.Response(
-        body=data,
-        content_type=content_type,
-        headers={"Content-Disposition": "attachment", "Cache-Control": "private, max-age=3600"},
-    )
+    """A practical task's starting file, as a download."""
+    return await _own_file(request, {"Content-Disposition": "attachment", "Cache-Control": "private, max-age=3600"})
 
 
 @routes.post("/ujian/api/upload")
