@@ -40,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +54,7 @@ import asyncpg  # noqa: E402
 from _examgen import SESSION, write_exam  # noqa: E402
 
 from server.simulate import ApiFailure, Pace, SimulatedCandidate, Timings  # noqa: E402
+from tests.databases import fresh_database  # noqa: E402 (after the path setup)
 
 SERVER_CPU, CLIENT_CPU = 0, 1
 PROCTOR = ("pengawas", "pengawas-bench-" + secrets.token_hex(4))
@@ -164,35 +165,6 @@ def ms(value: float) -> str:
 
 
 # -- databases --------------------------------------------------------------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def fresh_database(kind: str, workdir: Path, admin_dsn: str) -> AsyncIterator[tuple[str, str | None]]:
-    """Yield (SQLAlchemy URL, PostgreSQL database name or None) of a migrated empty database."""
-    from server.db.migrate import upgrade_async
-
-    if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{workdir / 'ujian.db'}"
-        await upgrade_async(url)
-        yield url, None
-        return
-    name = f"ujian_bench_{secrets.token_hex(6)}"
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    base, _, _ = admin_dsn.rpartition("/")
-    url = f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
-    try:
-        await upgrade_async(url)
-        yield url, name
-    finally:
-        conn = await asyncpg.connect(admin_dsn)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
 
 
 async def import_exam(url: str, secret: str, folder: Path) -> None:
@@ -501,7 +473,8 @@ async def run_one(kind: str, args: argparse.Namespace) -> Result:
         workdir = Path(tmp)
         generated = write_exam(workdir / "exam", candidates=args.candidates, items=args.items)
         secret = secrets.token_urlsafe(30)[:40]
-        async with fresh_database(kind, workdir, args.postgres_url) as (url, pg_name):
+        async with fresh_database(kind, workdir, args.postgres_url, prefix="ujian_bench_") as url:
+            pg_name = url.rsplit("/", 1)[1] if kind == "postgres" else None
             began = time.perf_counter()
             await import_exam(url, secret, generated.folder)
             print(

@@ -25,7 +25,6 @@ import contextlib
 import hashlib
 import os
 import random
-import secrets
 import shlex
 import sys
 import tempfile
@@ -54,6 +53,7 @@ from grader.note import encode_base64, generate_signer  # noqa: E402
 from grader.scoring import grade  # noqa: E402
 from grader.verify import answers_digest, inputs_hash, verify_bundle  # noqa: E402
 from grader.version import GRADER_VERSION  # noqa: E402
+from tests.databases import fresh_database  # noqa: E402 (after the path setup)
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -62,27 +62,15 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 async def bench_appends(kind: str, events: int, writers: int, pg_dsn: str, fail_every: int = 0) -> float:
-    import asyncpg
-
     from server.clock import SystemClock
     from server.config import DEMO_SECRET, load_config
     from server.db.engine import Database
-    from server.db.migrate import upgrade_async
     from server.events import AnswerSaved
     from server.services.context import ServiceContext, Tx
     from server.transparency.checkpointer import Checkpointer
 
     tmp = Path(tempfile.mkdtemp(prefix="ujian-bench-log-"))
-    dbname = f"ujian_bench_{secrets.token_hex(4)}"
-    if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
-    else:
-        conn = await asyncpg.connect(pg_dsn)
-        await conn.execute(f'CREATE DATABASE "{dbname}"')
-        await conn.close()
-        url = pg_dsn.replace("postgresql://", "postgresql+asyncpg://").rsplit("/", 1)[0] + f"/{dbname}"
-    try:
-        await upgrade_async(url)
+    async with fresh_database(kind, tmp, pg_dsn, prefix="ujian_bench_") as url:
         config = load_config(env={}, demo=True, database_url=url, secret_key=DEMO_SECRET, data_dir=tmp)
         db = Database(url)
         ctx = ServiceContext(db=db, clock=SystemClock(), config=config)
@@ -130,11 +118,6 @@ async def bench_appends(kind: str, events: int, writers: int, pg_dsn: str, fail_
             flush=True,
         )
         return rate
-    finally:
-        if kind == "postgres":
-            conn = await asyncpg.connect(pg_dsn)
-            await conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-            await conn.close()
 
 
 # -- 2. proofs --------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Fresh databases for tests: a SQLite file, or a new PostgreSQL database on the configured server."""
+"""Fresh databases for tests and benchmarks: a SQLite file, or a new PostgreSQL database on a server."""
 
 from __future__ import annotations
 
@@ -13,8 +13,13 @@ from server.db.migrate import upgrade_async
 
 
 @contextlib.asynccontextmanager
-async def fresh_database(kind: str, tmp_path: Path, postgres_url: str | None) -> AsyncIterator[str]:
-    """Yield the URL of a migrated, empty database of ``kind`` ("sqlite" or "postgres")."""
+async def fresh_database(
+    kind: str, tmp_path: Path, postgres_url: str | None, *, prefix: str = "ujian_t_"
+) -> AsyncIterator[str]:
+    """Yield the URL of a migrated, empty database of ``kind`` ("sqlite" or "postgres"), dropped afterwards.
+
+    ``postgres_url`` names the server's existing database to connect to (``postgresql://`` or
+    ``postgresql+asyncpg://``); the new one is ``<prefix><random hex>`` beside it."""
     if kind == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'ujian.db'}"
         await upgrade_async(url)
@@ -22,14 +27,14 @@ async def fresh_database(kind: str, tmp_path: Path, postgres_url: str | None) ->
         return
     assert postgres_url, "postgres tests need UJIAN_TEST_POSTGRES_URL"
     admin_dsn = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
-    name = f"ujian_t_{secrets.token_hex(6)}"
+    name = f"{prefix}{secrets.token_hex(6)}"
     conn = await asyncpg.connect(admin_dsn)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    base, _, _ = postgres_url.rpartition("/")
-    url = f"{base}/{name}"
+    base, _, _ = admin_dsn.rpartition("/")
+    url = f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
     try:
         await upgrade_async(url)
         yield url
