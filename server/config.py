@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +32,6 @@ class Config:
     trust_proxy: bool = False
     cameras: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
     public_url: str | None = None
-
-    def with_(self, **changes: Any) -> Config:
-        return replace(self, **changes)
 
     @property
     def is_sqlite(self) -> bool:
