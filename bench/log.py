@@ -42,14 +42,14 @@ from grader.bundle import (  # noqa: E402
     RANKING_RULE,
     BundleWriter,
     LogTree,
-    Scored,
-    formation_results,
     json_bytes,
     leaf_bytes,
 )
 from grader.checkpoint import Checkpoint, sign_checkpoint  # noqa: E402
 from grader.commitment import commit, new_salt  # noqa: E402
+from grader.components import CandidateScore, default_rules  # noqa: E402
 from grader.note import encode_base64, generate_signer  # noqa: E402
+from grader.ranking import formation_code, formation_results  # noqa: E402
 from grader.scoring import grade  # noqa: E402
 from grader.verify import answers_digest, inputs_hash, verify_bundle  # noqa: E402
 from grader.version import GRADER_VERSION  # noqa: E402
@@ -251,7 +251,8 @@ def write_synthetic_bundle(path: Path, *, target: int, candidates: int) -> int:
             )
     end = start_at + duration_ms - 5000
     receipts = []
-    scores: dict[str, Scored] = {}
+    scores: dict[str, CandidateScore] = {}
+    villages = {str(r["number"]): (str(r["village"]), str(r["position"])) for r in roster}
     for k, n in enumerate(numbers):
         digest = answers_digest(answers[n])
         submit = emit(end + k, "attempt.submitted", {"candidate": n, "reason": "candidate", "answers_hash": digest})
@@ -268,7 +269,8 @@ def write_synthetic_bundle(path: Path, *, target: int, candidates: int) -> int:
                 "sections": [s.as_json() for s in result.sections],
             },
         )
-        scores[n] = Scored(n, result.total_milli, result.passed)
+        formation = formation_code(*villages[n])
+        scores[n] = CandidateScore.from_attempt(n, formation, exam, result, finished_ms=end + k)
         receipts.append(
             {
                 "v": 1,
@@ -295,7 +297,7 @@ def write_synthetic_bundle(path: Path, *, target: int, candidates: int) -> int:
             "spec": spec,
         },
     )
-    formations = formation_results(roster, scores)
+    formations = formation_results(roster, scores, default_rules())
     published = emit(
         close + 1,
         "results.published",

@@ -6,17 +6,13 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from fractions import Fraction
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 from grader import canonical
 from grader.canonical import JsonValue
-from grader.components import EXAM, CandidateScore, ComponentSpec, FormationRules
 from grader.merkle import EMPTY_ROOT, HASH_SIZE
-from grader.ranking import rank_formation
 
 BUNDLE_FORMAT = "ujian-bundle/1"
 LEAF_VERSION = 1
@@ -34,9 +30,11 @@ RECEIPTS = "receipts.jsonl"
 WITNESSES = "witnesses.json"
 README = "README.md"
 
-RANKING_RULE = "grader.ranking: exam total descending, no tie-break cascade; ties share a rank (1,2,2,4)"
-"""How ranks are assigned within a formation (village × position); the configurable cascade of
-``grader.ranking`` (finish time, age, components) is not yet part of the exam's stored rules."""
+RANKING_RULE = (
+    "grader.ranking/2: the scoring rules of the manifest (definition.scoring): components, bonus, cap, "
+    "pass marks, tie-break cascade; rows still equal share a rank (1,2,2,4)"
+)
+"""How ranks are assigned within a formation (village × position), named in every ``results.published``."""
 
 _LEAF = b"\x00"
 _NODE = b"\x01"
@@ -180,54 +178,6 @@ class LogTree:
 
 
 # -- results: scores and ranks per formation ---------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Scored:
-    """One candidate's final score as the results need it."""
-
-    number: str
-    total_milli: int
-    passed: bool
-
-
-def competition_ranks(scores: Iterable[Scored], formation: str = "-") -> dict[str, int]:
-    """Total descending; equal totals share a rank and the next rank skips (1, 2, 2, 4).
-
-    Delegates to ``grader.ranking.rank_formation`` with exam-only rules and no tie-break cascade, so the
-    published ranks and the formation ranking of the scoreboard come from one implementation.
-    """
-    listed = list(scores)
-    if not listed:
-        return {}
-    top = max(1, *(s.total_milli for s in listed))
-    rules = FormationRules((ComponentSpec("exam", "Ujian", EXAM, Fraction(100), top),))
-    rows = rank_formation(
-        [CandidateScore(s.number, formation, True, (("exam", s.total_milli, top),)) for s in listed], rules
-    )
-    return {row.candidate: row.rank for row in rows if row.rank is not None}
-
-
-def formation_results(roster: Sequence[Mapping[str, Any]], scores: Mapping[str, Scored]) -> list[dict[str, JsonValue]]:
-    """Published results: per formation (village × position), ranked candidates and who was not scored.
-
-    ``roster`` rows carry ``number``, ``village`` and ``position``; ``scores`` holds the final score of
-    every candidate who has one. The output is deterministic (formations and candidates sorted).
-    """
-    groups: dict[tuple[str, str], list[str]] = {}
-    for row in roster:
-        groups.setdefault((str(row["village"]), str(row["position"])), []).append(str(row["number"]))
-    out: list[dict[str, JsonValue]] = []
-    for (village, position), numbers in sorted(groups.items()):
-        scored = [scores[n] for n in numbers if n in scores]
-        ranks = competition_ranks(scored, f"{village}/{position}")
-        candidates: list[JsonValue] = [
-            {"candidate": s.number, "total_milli": s.total_milli, "passed": s.passed, "rank": ranks[s.number]}
-            for s in sorted(scored, key=lambda s: (ranks[s.number], s.number))
-        ]
-        not_scored: list[JsonValue] = [n for n in sorted(numbers) if n not in scores]
-        out.append({"village": village, "position": position, "candidates": candidates, "not_scored": not_scored})
-    return out
 
 
 # -- reading ----------------------------------------------------------------------------------------

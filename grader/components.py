@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from grader.canonical import JsonValue
 from grader.exact import DecimalError, decimal_text, parse_decimal, points_to_milli, round_half_up
 from grader.items.base import show, valid_code
-from grader.model import AttemptResult, ExamSpec
+from grader.model import AttemptResult, ExamSpec, SectionResult
 from grader.problems import Problem, ProblemsError
 
 _Add = Callable[[str, str, str, str], None]
 EXAM = "exam"
 ENTERED = "entered"
+BONUS = "bonus"
+"""The code under which the committee enters a candidate's bonus points (never a component's code)."""
 RULES_FIELDS = frozenset({"components", "bonus_max", "total_cap", "pass_total_min", "tie_breaks"})
 COMPONENT_FIELDS = frozenset({"code", "title", "source", "sections", "weight", "max", "pass_min"})
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+UNSCALED = ("exam", "ujian")
+"""``max`` words (TOML has no null) for an exam component on the exam's own points, unscaled."""
 TIE_BREAKS = ("finish_time", "age:older", "age:younger", "retest")
 """Plus ``component:<code>`` (higher value first)."""
 
@@ -33,7 +37,9 @@ class ComponentSpec:
     """``"exam"`` (from the graded attempt) or ``"entered"`` (interview, socio-cultural assessment…)."""
     weight: Fraction
     """Percent of the final score: ``contribution = value × weight / 100``."""
-    max_milli: int
+    max_milli: int | None
+    """The component's scale. ``None`` (``"max": null``, only for ``exam``): the exam's own weighted points,
+    unscaled — so an exam-only rule gives exactly the exam total."""
     pass_min_milli: int | None = None
     sections: tuple[str, ...] = ()
     """For ``exam``: the exam sections whose weighted scores make it up (``()`` = the whole exam)."""
@@ -75,6 +81,8 @@ class CandidateScore:
     """When the attempt was submitted (server clock, ms since the epoch); earlier ranks first on a tie."""
     birth_date: str | None = None
     """``YYYY-MM-DD``."""
+    exam_passed: bool = True
+    """The exam's own thresholds (section and total pass marks of the definition) were met."""
 
     @classmethod
     def from_attempt(
@@ -90,22 +98,24 @@ class CandidateScore:
         finished_ms: int | None = None,
         birth_date: str | None = None,
     ) -> CandidateScore:
-        sections: tuple[tuple[str, int, int], ...] = ()
-        if result is not None:
-            sections = tuple(
-                (s.code, s.weighted_milli, round_half_up(Fraction(s.max_milli) * exam.section(s.code).weight))
-                for s in result.sections
-            )
         return cls(
             candidate,
             formation,
             present,
-            sections,
+            exam_sections(exam, result.sections) if result is not None else (),
             tuple(sorted((entered or {}).items())),
             bonus_milli,
             finished_ms,
             birth_date,
+            result.passed if result is not None else True,
         )
+
+
+def exam_sections(exam: ExamSpec, sections: Iterable[SectionResult]) -> tuple[tuple[str, int, int], ...]:
+    """(section code, weighted score, weighted maximum) of a graded attempt, as ``CandidateScore`` holds them."""
+    return tuple(
+        (s.code, s.weighted_milli, round_half_up(Fraction(s.max_milli) * exam.section(s.code).weight)) for s in sections
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +174,8 @@ def final_score(rules: FormationRules, candidate: CandidateScore) -> FinalScore:
         total = rules.total_cap_milli
     if rules.pass_total_min_milli is not None and total < rules.pass_total_min_milli:
         passed = False
+    if any(c.source == EXAM for c in rules.components) and not candidate.exam_passed:
+        passed = False
     return FinalScore(tuple(scores), before, bonus, total, capped, complete, passed and complete)
 
 
@@ -174,12 +186,14 @@ def _component_value(
         value = entered.get(component.code)
         if value is None:
             return None
-        return max(0, min(value, component.max_milli))
+        return max(0, value if component.max_milli is None else min(value, component.max_milli))
     if not exam:
         return None
     codes = component.sections or tuple(exam)
     score = sum(exam[c][0] for c in codes if c in exam)
     maximum = sum(exam[c][1] for c in codes if c in exam)
+    if component.max_milli is None:
+        return score
     if maximum == 0:
         return 0
     return round_half_up(Fraction(score * component.max_milli, maximum))
@@ -262,7 +276,14 @@ def _build_component(entry: object, exam: ExamSpec | None, add: _Add) -> Compone
             "field.unknown", f"Kolom komponen '{name}' tidak dikenal", f"Component field '{name}' is unknown", str(name)
         )
     code, title, source = entry.get("code"), entry.get("title", ""), entry.get("source")
-    if not valid_code(code):
+    if code == BONUS:
+        bad(
+            "component.code.reserved",
+            f"Kode komponen '{BONUS}' dipakai untuk nilai tambahan; pilih kode lain",
+            f"Component code '{BONUS}' is reserved for bonus points; choose another code",
+            "code",
+        )
+    elif not valid_code(code):
         bad(
             "component.code.invalid",
             f"Kode komponen {show(code)} tidak sah",
@@ -303,20 +324,28 @@ def _build_component(entry: object, exam: ExamSpec | None, add: _Add) -> Compone
                     "sections",
                 )
     weight = _decimal(entry.get("weight"), "weight", add)
-    maximum = _points(entry.get("max", 100), "max", add)
+    unscaled = entry.get("max", 100) is None or entry.get("max") in UNSCALED
+    if unscaled and source != EXAM:
+        bad(
+            "max.missing",
+            "Komponen yang diisi panitia memerlukan nilai maksimum",
+            "A committee-entered component needs a maximum",
+            "max",
+        )
+    maximum = None if unscaled else _points(entry.get("max", 100), "max", add)
     pass_min = _points(entry.get("pass_min"), "pass_min", add)
-    if weight is None or maximum is None or entry.get("max", 100) is None:
+    if weight is None or (maximum is None and not unscaled):
         ok = False
     elif maximum == 0:
         bad("max.invalid", "Nilai maksimum komponen harus lebih dari 0", "A component's maximum must be above 0", "max")
-    elif pass_min is not None and pass_min > maximum:
+    elif pass_min is not None and maximum is not None and pass_min > maximum:
         bad(
             "pass_min.above_max",
             "Nilai ambang melebihi nilai maksimum komponen",
             "The pass mark is above the component's maximum",
             "pass_min",
         )
-    if not ok or weight is None or maximum is None:
+    if not ok or weight is None:
         return None
     assert isinstance(code, str)
     assert isinstance(title, str)
@@ -416,17 +445,32 @@ def rules_to_raw(rules: FormationRules) -> dict[str, JsonValue]:
     }
 
 
+def default_rules() -> FormationRules:
+    """The rules of an exam whose committee set none: the exam total alone (unscaled, so the final score is
+    the exam score), the exam's own pass marks, and no tie-break (equal totals share a rank)."""
+    return FormationRules((ComponentSpec("ujian", "Nilai ujian", EXAM, Fraction(100), None),))
+
+
+def uses_age(rules: FormationRules) -> bool:
+    """Whether the tie-break cascade compares birth dates (which the record must then publish)."""
+    return any(step.startswith("age:") for step in rules.tie_breaks)
+
+
 def valid_birth_date(value: str | None) -> bool:
     return value is not None and _DATE.fullmatch(value) is not None
 
 
 __all__: Sequence[str] = [
+    "BONUS",
     "CandidateScore",
     "ComponentScore",
     "ComponentSpec",
     "FinalScore",
     "FormationRules",
     "build_rules",
+    "default_rules",
+    "exam_sections",
     "final_score",
     "rules_to_raw",
+    "uses_age",
 ]

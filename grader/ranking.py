@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from grader.canonical import JsonValue
@@ -141,6 +142,39 @@ def rank_all(candidates: Iterable[CandidateScore], rules: FormationRules) -> dic
     for candidate in candidates:
         groups.setdefault(candidate.formation, []).append(candidate)
     return {formation: rank_formation(groups[formation], rules) for formation in sorted(groups)}
+
+
+def formation_code(village: str, position: str) -> str:
+    """The formation of a roster row (village × position) as ``CandidateScore.formation`` holds it."""
+    return f"{village}/{position}"
+
+
+def formation_results(
+    roster: Iterable[Mapping[str, str]], candidates: Mapping[str, CandidateScore], rules: FormationRules
+) -> list[dict[str, JsonValue]]:
+    """Published results: every formation (village × position) of the roster with every one of its
+    candidates ranked by ``rules`` (components, bonus, cap, pass marks, tie-break cascade).
+
+    ``roster`` rows carry ``number``, ``village`` and ``position``; ``candidates`` holds each roster
+    number's ``CandidateScore`` (a number missing from it is absent). Deterministic: formations sorted,
+    rows in ``rank_formation`` order.
+    """
+    groups: dict[tuple[str, str], list[CandidateScore]] = {}
+    for row in roster:
+        village, position, number = str(row["village"]), str(row["position"]), str(row["number"])
+        code = formation_code(village, position)
+        score = candidates.get(number) or CandidateScore(number, code, False)
+        if score.formation != code:
+            score = dataclasses.replace(score, formation=code)
+        groups.setdefault((village, position), []).append(score)
+    return [
+        {
+            "village": village,
+            "position": position,
+            "rows": [row.as_json() for row in rank_formation(groups[(village, position)], rules)],
+        }
+        for village, position in sorted(groups)
+    ]
 
 
 def _steps(tie_breaks: tuple[str, ...]) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ import copy
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from grader.build import build_exam, exam_to_raw
 from grader.canonical import JsonValue, decode, encode
@@ -95,8 +96,17 @@ def apply_corrections(exam: ExamSpec, corrections: Sequence[Correction]) -> Exam
     The result is rebuilt with ``build_exam``, so a correction that makes an invalid exam (a key naming no
     option, a pass mark above the new maximum) is refused with the usual problems.
     """
-    raw = copy.deepcopy(exam_to_raw(exam))
-    items = raw["items"]
+    return build_exam(apply_corrections_raw(exam_to_raw(exam), corrections))
+
+
+def apply_corrections_raw(raw: Mapping[str, Any], corrections: Sequence[Correction]) -> dict[str, Any]:
+    """The raw spec (as revealed) with the corrections applied in order; ``raw`` is never changed.
+
+    Raises ``ProblemsError`` for a correction that names no item or does not apply to its item; the result
+    is not built here (``build_exam`` does that and names what the correction broke).
+    """
+    out = copy.deepcopy(dict(raw))
+    items = out["items"]
     assert isinstance(items, list)
     by_code = {item["code"]: item for item in items if isinstance(item, dict)}
     problems: list[Problem] = []
@@ -116,7 +126,7 @@ def apply_corrections(exam: ExamSpec, corrections: Sequence[Correction]) -> Exam
             problems.append(problem)
     if problems:
         raise ProblemsError(problems)
-    return build_exam(raw)
+    return out
 
 
 def _apply(item: dict[str, JsonValue], correction: Correction) -> Problem | None:
@@ -129,7 +139,8 @@ def _apply(item: dict[str, JsonValue], correction: Correction) -> Problem | None
                 "Mode pembatalan harus 'full_marks' atau 'remove'",
                 "The void mode must be 'full_marks' or 'remove'",
             )
-        was = item["params"].get("was", kind) if kind == "void" and isinstance(item["params"], dict) else kind
+        params = item.get("params")
+        was = params.get("was", kind) if kind == "void" and isinstance(params, dict) else kind
         item.update({"kind": "void", "key": None, "params": {"mode": value, "was": was}})
         return None
     if correction.kind == ACCEPT_OPTION:
@@ -139,7 +150,8 @@ def _apply(item: dict[str, JsonValue], correction: Correction) -> Problem | None
                 f"Menerima opsi lain hanya untuk soal pilihan ganda ({correction.item} berjenis {kind})",
                 f"Accepting another option applies to single-choice items only ({correction.item} is {kind})",
             )
-        params = item["params"] if isinstance(item["params"], dict) else {}
+        params = item.get("params") if isinstance(item.get("params"), dict) else {}
+        assert isinstance(params, dict)
         current = str(params.get("also_accept", "")).split()
         item["params"] = {"also_accept": " ".join(sorted({*current, value}))}
         return None

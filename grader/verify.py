@@ -34,18 +34,19 @@ from grader.bundle import (
     BundleFormatError,
     BundleReader,
     LogTree,
-    Scored,
-    formation_results,
     parse_json,
 )
 from grader.checkpoint import Checkpoint, open_checkpoint
 from grader.commitment import verify_commitment
+from grader.components import BONUS, ENTERED, CandidateScore, FormationRules, build_rules, default_rules, exam_sections
 from grader.errors import KeyFormatError, VerificationError
 from grader.files import CachedFiles
 from grader.merkle import leaf_hash, verify_consistency, verify_inclusion
 from grader.model import ExamSpec
 from grader.note import Verifier, decode_base64, parse_vkey
 from grader.problems import ProblemsError
+from grader.ranking import formation_code, formation_results
+from grader.regrade import Correction, apply_corrections_raw, spec_hash
 from grader.scoring import grade
 from grader.version import GRADER_VERSION
 
@@ -79,7 +80,11 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("manifest.hash", "Manifest matches the logged import", "Manifes cocok dengan catatan impor"),
     CheckInfo("key.commitment", "Key committed before any session opened", "Kunci disegel sebelum sesi dibuka"),
     CheckInfo("key.reveal", "Revealed key and salt open the commitment", "Kunci yang dibuka cocok dengan segel"),
-    CheckInfo("key.corrections", "Key corrections logged with reason and approvals", "Koreksi kunci tercatat sah"),
+    CheckInfo(
+        "key.corrections",
+        "Key corrections proposed, approved by the required committee members, logged with reason",
+        "Koreksi kunci diusulkan, disetujui panitia sejumlah yang diwajibkan, dan tercatat beralasan",
+    ),
     CheckInfo("attendance", "Only checked-in candidates started and answered", "Hanya peserta hadir yang menjawab"),
     CheckInfo(
         "answers.window",
@@ -196,6 +201,8 @@ class Candidate:
     submitted: dict[str, Any] | None = None
     submitted_hash: str | None = None
     scored_seq: int | None = None
+    birth_date: str | None = None
+    submitted_at: int | None = None
 
     def used(self, now: int) -> int:
         live = max(0, now - self.running_since) if self.running_since is not None else 0
@@ -290,6 +297,12 @@ class BundleVerifier:
         self.reveal: dict[str, Any] | None = None
         self.reveal_seq = 0
         self.corrections: list[tuple[int, dict[str, Any]]] = []
+        self.proposals: dict[int, dict[str, Any]] = {}
+        self.approvals: list[tuple[int, dict[str, Any]]] = []
+        self.rejections: list[tuple[int, dict[str, Any]]] = []
+        self.marks: list[tuple[int, dict[str, Any]]] = []
+        self.rules: FormationRules | None = None
+        self.required_approvals = 2
         self.scores: list[LoggedScore] = []
         self.published: list[tuple[int, dict[str, Any]]] = []
         self.leaves_by_seq: dict[int, bytes] = {}
@@ -369,10 +382,13 @@ class BundleVerifier:
                 self.candidates[number] = Candidate(
                     number, str(row["session"]), str(row.get("village", "")), str(row.get("position", ""))
                 )
+                born = row.get("birth_date")
+                self.candidates[number].birth_date = born if isinstance(born, str) else None
                 self.sessions.setdefault(str(row["session"]), "planned")
         except (KeyError, TypeError, ValueError) as exc:
             self.fail("bundle.files", f"manifest.json lacks definition, items or roster: {exc!r}")
             return False
+        self._load_rules(definition)
         log = manifest.get("log")
         try:
             if not isinstance(log, dict):
@@ -392,6 +408,16 @@ class BundleVerifier:
             )
         self._load_witnesses(names)
         return self.log_verifier is not None
+
+    def _load_rules(self, definition: Mapping[str, Any]) -> None:
+        """The scoring rules and the approvals a correction needs, as the opening manifest pinned them."""
+        raw = definition.get("scoring")
+        try:
+            self.rules = default_rules() if raw is None else build_rules(raw)
+        except ProblemsError as exc:
+            self.fail("results", f"the manifest's scoring rules do not build: {exc.problems[0].en}")
+        required = definition.get("regrade_approvals", 2)
+        self.required_approvals = required if isinstance(required, int) and required >= 1 else 2
 
     def _load_witnesses(self, names: set[str]) -> None:
         vkeys: list[str] = list(self.witness_key_args)
@@ -551,8 +577,21 @@ class BundleVerifier:
             "attempt.regraded": self._on_regraded,
             "key.revealed": self._on_revealed,
             "key.corrected": self._on_corrected,
+            "regrade.proposed": self._collect(lambda seq, data: self.proposals.__setitem__(seq, data)),
+            "regrade.approved": self._collect(lambda seq, data: self.approvals.append((seq, data))),
+            "regrade.rejected": self._collect(lambda seq, data: self.rejections.append((seq, data))),
+            "score.entered": self._collect(lambda seq, data: self.marks.append((seq, data))),
             "results.published": self._on_published,
         }
+
+    def _collect(self, keep: Callable[[int, dict[str, Any]], None]) -> Callable[[int, int, dict[str, Any]], None]:
+        """A handler that keeps this exam's events of one kind for the checks after the scan."""
+
+        def handler(seq: int, at: int, data: dict[str, Any]) -> None:
+            if data.get("exam") == self.exam_code:
+                keep(seq, data)
+
+        return handler
 
     def _first(self, kind: str, seq: int) -> None:
         self.first.setdefault(kind, seq)
@@ -740,6 +779,7 @@ class BundleVerifier:
         c.pause(min(at, deadline) if deadline is not None else at)
         c.status = "submitted"
         c.submit_seq = seq
+        c.submitted_at = at
         c.submitted = {k: v for k, (_s, v) in c.answers.items() if v is not None}
         c.submitted_hash = data["answers_hash"]
         if answers_digest(c.submitted) != c.submitted_hash:
@@ -972,24 +1012,62 @@ class BundleVerifier:
         raw = dict(revealed)
         versions.append((raw, self._build(raw, "key.reveal", "the revealed spec")))
         for seq, data in self.corrections:
-            problems = []
-            if seq < self.reveal_seq:
-                problems.append("logged before the key was revealed")
-            if not str(data.get("reason", "")).strip():
-                problems.append("without a reason")
-            approvals = data.get("approvals")
-            if not isinstance(approvals, list) or not approvals:
-                problems.append("without approvals")
-            item = data.get("item")
-            if not isinstance(item, dict) or item.get("code") not in self.items:
-                problems.append("for an item that is not in the exam")
-                versions.append((raw, versions[-1][1]))
-            else:
-                raw = apply_correction(raw, item)
-                versions.append((raw, self._build(raw, "key.corrections", f"the spec after seq {seq}")))
-            for p in problems:
+            for p in self._correction_problems(seq, data, versions[-1][1]):
                 self.fail("key.corrections", f"seq {seq}: key correction {p}")
+            try:
+                raw = apply_corrections_raw(raw, [Correction.from_raw(c) for c in data.get("corrections", [])])
+            except ProblemsError as exc:
+                self.fail("key.corrections", f"seq {seq}: the correction does not apply: {exc.problems[0].en}")
+                versions.append((raw, versions[-1][1]))
+                continue
+            built = self._build(raw, "key.corrections", f"the spec after seq {seq}")
+            if built is not None and data.get("new_spec_hash") != spec_hash(built):
+                self.fail("key.corrections", f"seq {seq}: new_spec_hash is not the hash of the corrected spec")
+            versions.append((raw, built))
         return versions
+
+    def _correction_problems(self, seq: int, data: Mapping[str, Any], current: ExamSpec | None) -> list[str]:
+        """What is wrong with a ``key.corrected``: it must carry out a logged, unrejected proposal, word for
+        word, against the spec then in force, approved by enough committee members other than the proposer."""
+        problems = []
+        if seq < self.reveal_seq:
+            problems.append("logged before the key was revealed")
+        if not str(data.get("reason", "")).strip():
+            problems.append("without a reason")
+        number = data.get("proposal")
+        proposal = self.proposals.get(number) if isinstance(number, int) else None
+        if proposal is None or not isinstance(number, int) or number > seq:
+            return [*problems, f"names no earlier proposal (proposal {number!r})"]
+        if data.get("corrections") != proposal.get("corrections") or not data.get("corrections"):
+            problems.append(f"does not carry out proposal {number} as proposed")
+        if data.get("reason") != proposal.get("reason"):
+            problems.append(f"gives another reason than proposal {number}")
+        if current is not None and proposal.get("old_spec_hash") != spec_hash(current):
+            problems.append(f"proposal {number} was made against another key than the one in force")
+        if data.get("old_spec_hash") != proposal.get("old_spec_hash"):
+            problems.append("old_spec_hash differs from its proposal's")
+        if any(int(r.get("proposal", -1)) == number and q < seq for q, r in self.rejections):
+            problems.append(f"proposal {number} had been rejected")
+        if any(int(d.get("proposal", -1)) == number and q < seq for q, d in self.corrections):
+            problems.append(f"proposal {number} was already carried out")
+        approvers = sorted(
+            {
+                str(d.get("by"))
+                for q, d in self.approvals
+                if number < q < seq and d.get("proposal") == number and d.get("digest") == proposal.get("digest")
+            }
+        )
+        proposer = proposal.get("by")
+        if proposer in approvers:
+            problems.append(f"approved by its own proposer {proposer}")
+        if data.get("approvals") != approvers:
+            problems.append(f"lists approvals {data.get('approvals')} but the log has {approvers}")
+        needed = self.required_approvals
+        if proposal.get("required") != needed:
+            problems.append(f"proposal {number} asks {proposal.get('required')} approvals, the exam requires {needed}")
+        if len([a for a in approvers if a != proposer]) < needed:
+            problems.append(f"has {len(approvers)} approvals, the exam requires {needed}")
+        return problems
 
     def _build(self, raw: Mapping[str, Any], check_id: str, what: str) -> ExamSpec | None:
         try:
@@ -1041,38 +1119,65 @@ class BundleVerifier:
             if c.status == "submitted" and c.scored_seq is None:
                 self.fail("scores", f"{c.number} submitted but was never scored")
 
-    def _final_scores(self, before: int) -> dict[str, Scored]:
-        final: dict[str, Scored] = {}
-        for s in self.scores:
-            if s.seq < before:
-                final[s.candidate] = Scored(s.candidate, int(s.data["total_milli"]), bool(s.data["passed"]))
-        return final
-
     def _expected_results(self, before: int) -> list[Any]:
-        """Results recomputed from the grader's own scores (not the logged ones) with the key in force."""
+        """Results recomputed from the grader's own scores (not the logged ones) with the key in force, the
+        manifest's rules and the committee marks logged before ``before``."""
         versions = self.spec_versions
-        if versions is None:
+        if versions is None or self.rules is None:
             return []
         applied = len([s for s, _d in self.corrections if s < before])
         exam = versions[applied][1]
         if exam is None:
             return []
-        scores: dict[str, Scored] = {}
+        marks: dict[str, dict[str, int]] = {}
+        for seq, data in self.marks:
+            if seq < before:
+                mine = marks.setdefault(str(data.get("candidate")), {})
+                if data.get("value_milli") is None:
+                    mine.pop(str(data.get("component")), None)
+                else:
+                    mine[str(data.get("component"))] = int(data["value_milli"])
+        scores: dict[str, CandidateScore] = {}
         for c in self.candidates.values():
-            if (
-                c.status == "submitted"
-                and c.submitted is not None
-                and c.submit_seq is not None
-                and c.submit_seq < before
-            ):
-                r = grade(exam, c.submitted, files=self.files)
-                scores[c.number] = Scored(c.number, r.total_milli, r.passed)
+            submitted = c.status == "submitted" and c.submit_seq is not None and c.submit_seq < before
+            result = grade(exam, c.submitted, files=self.files) if submitted and c.submitted is not None else None
+            mine = dict(marks.get(c.number, {}))
+            bonus = mine.pop(BONUS, 0)
+            scores[c.number] = CandidateScore(
+                c.number,
+                formation_code(c.village, c.position),
+                submitted,
+                exam_sections(exam, result.sections) if result is not None else (),
+                tuple(sorted(mine.items())),
+                bonus,
+                c.submitted_at if submitted else None,
+                c.birth_date,
+                result.passed if result is not None else True,
+            )
         roster = [{"number": c.number, "village": c.village, "position": c.position} for c in self.candidates.values()]
-        return formation_results(roster, scores)
+        return formation_results(roster, scores, self.rules)
+
+    def _check_marks(self) -> None:
+        """Committee marks: a reason, a known candidate, a component the committee enters, within its maximum."""
+        if self.rules is None:
+            return
+        entered = {c.code: c.max_milli for c in self.rules.components if c.source == ENTERED}
+        entered[BONUS] = self.rules.bonus_max_milli
+        for seq, data in self.marks:
+            component, value = data.get("component"), data.get("value_milli")
+            if not str(data.get("reason", "")).strip():
+                self.fail("results", f"seq {seq}: a committee mark without a reason")
+            if data.get("candidate") not in self.candidates:
+                self.fail("results", f"seq {seq}: a committee mark for {data.get('candidate')!r}, not on the roster")
+            if component not in entered:
+                self.fail("results", f"seq {seq}: {component!r} is not a component the committee enters")
+            elif value is not None and (not isinstance(value, int) or value < 0 or value > (entered[component] or 0)):
+                self.fail("results", f"seq {seq}: mark {value} for {component} is outside 0..{entered[component]}")
 
     # -- 18: results --
 
     def _check_results(self) -> None:
+        self._check_marks()
         if not self.published:
             self.fail("results", "no results.published event in the log")
             return
@@ -1110,23 +1215,24 @@ class BundleVerifier:
                     "results", f"{where}: formation {key[0]} / {key[1]} {'not expected' if w is None else 'missing'}"
                 )
                 continue
-            wc = {x["candidate"]: x for x in w["candidates"]}
-            gc = {x.get("candidate"): x for x in g.get("candidates", []) if isinstance(x, dict)}
+            wc = {x["candidate"]: x for x in w["rows"]}
+            rows = g.get("rows")
+            gc = {x.get("candidate"): x for x in rows if isinstance(x, dict)} if isinstance(rows, list) else {}
             for number in sorted(set(wc) | set(gc), key=str):
                 a, b = wc.get(number), gc.get(number)
                 if a is None or b is None:
-                    what = "should not be ranked" if a is None else "is missing"
+                    what = "is not in this formation" if a is None else "is missing"
                     self.fail("results", f"{where}: {number} {what} in {key[0]} / {key[1]}")
                     continue
-                for fld in ("total_milli", "rank", "passed"):
-                    if a[fld] != b.get(fld):
+                for fld in sorted(set(a) | set(b)):
+                    if a.get(fld) != b.get(fld):
                         self.fail(
                             "results",
                             f"{where}: {number} in {key[0]} / {key[1]}: "
-                            f"published {fld} {b.get(fld)} ≠ recomputed {a[fld]}",
+                            f"published {fld} {b.get(fld)} ≠ recomputed {a.get(fld)}",
                         )
-            if sorted(map(str, g.get("not_scored", []))) != w["not_scored"]:
-                self.fail("results", f"{where}: the unscored candidates of {key[0]} / {key[1]} differ")
+            if [x.get("candidate") for x in rows or [] if isinstance(x, dict)] != [x["candidate"] for x in w["rows"]]:
+                self.fail("results", f"{where}: the order of {key[0]} / {key[1]} differs from the recomputed ranking")
 
     # -- 19: receipts --
 

@@ -11,6 +11,7 @@ from server.clock import Clock, SystemClock
 from server.config import Config
 from server.db.engine import Database
 from server.http import candidate, committee, pages
+from server.http import results as results_routes
 from server.http import transparency as transparency_routes
 from server.http.common import errors_middleware, headers_middleware
 from server.live import install_live
@@ -20,6 +21,7 @@ from server.services.context import ServiceContext
 from server.services.exam import ExamService
 from server.services.setup import SetupService
 from server.services.uploads import UploadService
+from server.transparency.results import ResultsService
 from server.transparency.service import TransparencyService
 from server.video import install_video
 from server.workers import autosubmit_ctx
@@ -40,6 +42,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.UPLOADS] = UploadService(ctx, exams)
     await app[keys.SETUP].initialise()
     app[keys.TRANSPARENCY] = TransparencyService(ctx)
+    app[keys.RESULTS] = ResultsService(ctx)
     ctx.start()
     yield
     await ctx.stop()
@@ -81,6 +84,7 @@ def create_app(config: Config, *, clock: Clock | None = None, workers: bool = Tr
     app.add_routes(candidate.routes)
     app.add_routes(committee.routes)
     app.add_routes(transparency_routes.routes)
+    app.add_routes(results_routes.routes)
     app.router.add_static("/static", STATIC, append_version=False)
     install_live(app)  # after the database context: the bridge listens to the log writer
     install_video(app)  # after the database context: segment hashes are written through the log writer

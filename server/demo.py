@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 DEMO_ADMIN = ("admin", "panitia-demo-2026")  # demo only: printed at start, refused outside demo mode
 DEMO_PROCTOR = ("pengawas", "pengawas-demo-2026")
+DEMO_AUDITOR = ("auditor", "auditor-demo-2026")
+DEMO_WITNESS = ("saksi", "saksi-demo-2026")
+"""Two more committee members, so a key correction can be proposed by the admin and approved by two others."""
 
 
 @dataclass
@@ -45,6 +48,12 @@ async def seed(app: web.Application, package: ExamPackage, *, simulate: int) -> 
     await committee.add_user(username=DEMO_ADMIN[0], password=DEMO_ADMIN[1], role="admin", display_name="Admin Demo")
     await committee.add_user(
         username=DEMO_PROCTOR[0], password=DEMO_PROCTOR[1], role="proctor", display_name="Pengawas Demo"
+    )
+    await committee.add_user(
+        username=DEMO_AUDITOR[0], password=DEMO_AUDITOR[1], role="auditor", display_name="Auditor Demo"
+    )
+    await committee.add_user(
+        username=DEMO_WITNESS[0], password=DEMO_WITNESS[1], role="witness", display_name="Saksi Demo"
     )
     first = summary.sessions[0]
     token = await committee.open_session(
@@ -104,6 +113,8 @@ def banner(state: DemoState, base: str) -> str:
         "",
         f"  Admin login:    {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}",
         f"  Proctor login:  {DEMO_PROCTOR[0]} / {DEMO_PROCTOR[1]}",
+        f"  Auditor login:  {DEMO_AUDITOR[0]} / {DEMO_AUDITOR[1]}",
+        f"  Witness login:  {DEMO_WITNESS[0]} / {DEMO_WITNESS[1]}",
         f"  Session token / Token sesi: {state.token}",
         "",
         "  Candidates you can log in as (number  PIN):",

@@ -220,13 +220,64 @@ class KeyRevealed(CommitteeAction):
 
 
 @dataclass(frozen=True, slots=True)
+class RegradeProposed(CommitteeAction):
+    """A proposed key correction with its dry-run diff (whose score and rank would change); nothing changes
+    until ``required`` committee members other than the proposer approve it."""
+
+    kind: ClassVar[str] = "regrade.proposed"
+    exam: str = ""
+    corrections: list[dict[str, JsonValue]] = field(default_factory=list)
+    old_spec_hash: str = ""
+    new_spec_hash: str = ""
+    digest: str = ""
+    required: int = 0
+    diff: dict[str, JsonValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RegradeApproved(CommitteeAction):
+    """One committee member approved a proposal (``proposal`` is its sequence number, ``digest`` what they
+    approved)."""
+
+    kind: ClassVar[str] = "regrade.approved"
+    exam: str = ""
+    proposal: int = 0
+    digest: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RegradeRejected(CommitteeAction):
+    """A proposal rejected (or withdrawn by its proposer); it can no longer take effect."""
+
+    kind: ClassVar[str] = "regrade.rejected"
+    exam: str = ""
+    proposal: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class KeyCorrected(CommitteeAction):
-    """A committee correction of one item's key (never an edit): the corrected raw item, reason, approvals."""
+    """An approved proposal takes effect (never an edit): the corrections, who approved, which spec they turn
+    into which. Every submitted attempt is regraded in the same transaction."""
 
     kind: ClassVar[str] = "key.corrected"
     exam: str = ""
-    item: dict[str, JsonValue] = field(default_factory=dict)
+    proposal: int = 0
+    corrections: list[dict[str, JsonValue]] = field(default_factory=list)
     approvals: list[str] = field(default_factory=list)
+    old_spec_hash: str = ""
+    new_spec_hash: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreEntered(CommitteeAction):
+    """A committee-entered mark (interview, socio-cultural assessment, or ``bonus``) for one candidate, on the
+    component's scale in milli-points; ``None`` withdraws it. The latest entry counts; none is ever edited."""
+
+    kind: ClassVar[str] = "score.entered"
+    exam: str = ""
+    candidate: str = ""
+    component: str = ""
+    value_milli: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from server.services.exam import ExamService
     from server.services.setup import SetupService
     from server.services.uploads import UploadService
+    from server.transparency.results import ResultsService
     from server.transparency.service import TransparencyService
 
 CONFIG: web.AppKey[Config] = web.AppKey("config")
@@ -27,4 +28,5 @@ COMMITTEE: web.AppKey[CommitteeService] = web.AppKey("committee")
 SETUP: web.AppKey[SetupService] = web.AppKey("setup")
 LOGIN_LIMIT: web.AppKey[RateLimiter] = web.AppKey("login_limit")
 TRANSPARENCY: web.AppKey[TransparencyService] = web.AppKey("transparency")
+RESULTS: web.AppKey[ResultsService] = web.AppKey("results")
 UPLOADS: web.AppKey[UploadService] = web.AppKey("uploads")

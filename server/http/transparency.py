@@ -180,17 +180,6 @@ async def reveal(request: web.Request) -> web.StreamResponse:
     return web.json_response({"ok": True, "seq": seq})
 
 
-@routes.post("/panitia/api/transparency/correct-key")
-async def correct_key(request: web.Request) -> web.StreamResponse:
-    member = await _member(request)
-    body = await json_body(request)
-    done = await request.app[keys.TRANSPARENCY].correct_key(
-        member, exam=body.get("exam"), item=body.get("item"), approvals=body.get("approvals"), reason=body.get("reason")
-    )
-    await request.app[keys.TRANSPARENCY].checkpointer.checkpoint_now()
-    return web.json_response({"ok": True, **done})
-
-
 @routes.post("/panitia/api/transparency/publish")
 async def publish(request: web.Request) -> web.StreamResponse:
     member = await _member(request)

@@ -38,7 +38,11 @@ _TOP = {
     "sections": ("bagian", "sections"),
     "pass_total_min": ("lulus_total_min", "pass_total_min"),
     "public_fields": ("kolom_publik", "public_fields"),
+    "scoring": ("penilaian", "scoring"),
+    "regrade_approvals": ("persetujuan_koreksi", "regrade_approvals"),
 }
+DEFAULT_REGRADE_APPROVALS = 2
+MAX_REGRADE_APPROVALS = 9
 _SECTION = {
     "code": ("kode", "code"),
     "title": ("judul", "title"),
@@ -78,6 +82,11 @@ class ExamDefinition:
     public_fields: tuple[str, ...]
     """Subset of ``number``, ``name``, ``village``, ``position`` shown on the public board, in that order."""
     source: str = ""
+    scoring: Mapping[str, Any] | None = None
+    """The committee's scoring rules (components, bonus, cap, tie-breaks) as written, decimals as text;
+    ``grader.components.build_rules`` checks them against the exam. None: the exam total alone."""
+    regrade_approvals: int = DEFAULT_REGRADE_APPROVALS
+    """How many committee members other than the proposer must approve a key correction."""
 
 
 class _Obj:
@@ -359,6 +368,17 @@ def load_definition(data: bytes, filename: str) -> ExamDefinition:
     sections = _sections(top, problems, filename)
     pass_total_min = top.decimal("pass_total_min", positive=False, places=3, maximum=1_000_000)
     public_fields = _public_fields(top)
+    scoring = _scoring(top)
+    approvals = top.values.get("regrade_approvals", DEFAULT_REGRADE_APPROVALS)
+    if isinstance(approvals, bool) or not isinstance(approvals, int) or not 1 <= approvals <= MAX_REGRADE_APPROVALS:
+        top.bad_field(
+            "regrade_approvals",
+            "def.regrade_approvals",
+            f"Jumlah persetujuan koreksi harus bilangan bulat 1–{MAX_REGRADE_APPROVALS} (tertulis: {approvals!s})",
+            f"The number of approvals for a correction must be a whole number 1–{MAX_REGRADE_APPROVALS} "
+            f"(written: {approvals!s})",
+        )
+        approvals = DEFAULT_REGRADE_APPROVALS
     raise_if(problems)
     assert isinstance(minutes, int)  # a missing/invalid duration is a problem above
     return ExamDefinition(
@@ -373,4 +393,30 @@ def load_definition(data: bytes, filename: str) -> ExamDefinition:
         pass_total_min=pass_total_min,
         public_fields=public_fields,
         source=filename,
+        scoring=scoring,
+        regrade_approvals=approvals,
     )
+
+
+def _scoring(top: _Obj) -> Mapping[str, Any] | None:
+    """The ``[penilaian]`` table as written, TOML decimals turned into text (the grader reads decimals as
+    text so that nothing is rounded); checked against the exam in ``build_package``."""
+    value = top.values.get("scoring")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        top.wrong_type("scoring", "tabel [penilaian]", "a [scoring] table")
+        return None
+    converted: dict[str, Any] = _decimals_as_text(value)
+    return converted
+
+
+def _decimals_as_text(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(value, dict):
+        return {str(k): _decimals_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decimals_as_text(v) for v in value]
+    return value

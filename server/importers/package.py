@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from grader.build import build_exam
+from grader.components import FormationRules, build_rules, default_rules
 from grader.problems import Problem, ProblemsError
 from server.importers.bank import BANK_NAMES, RAW_TO_COLUMN, Bank, load_bank
 from server.importers.common import MAX_FILE_BYTES, MAX_IMAGE_BYTES, problem, raise_if
@@ -39,6 +40,8 @@ class ExamPackage:
     exam_spec: ExamSpec
     bank: Bank
     roster: Roster
+    rules: FormationRules = dataclasses.field(default_factory=default_rules)
+    """How every formation's final score and rank are computed (public from the opening checkpoint)."""
 
 
 def _item_row(raw: Mapping[str, Any]) -> int | None:
@@ -107,7 +110,25 @@ def build_package(definition: ExamDefinition, bank: Bank, roster: Roster) -> Exa
         exam_spec = build_exam(raw_exam)
     except ProblemsError as exc:
         raise ProblemsError([_locate(p, definition, bank) for p in exc.problems]) from None
-    return ExamPackage(definition=definition, exam_spec=exam_spec, bank=bank, roster=roster)
+    rules = _rules(definition, exam_spec)
+    return ExamPackage(definition=definition, exam_spec=exam_spec, bank=bank, roster=roster, rules=rules)
+
+
+def _rules(definition: ExamDefinition, exam_spec: ExamSpec) -> FormationRules:
+    """The committee's scoring rules checked against the exam; problems under ``penilaian.<field>``."""
+    if definition.scoring is None:
+        return default_rules()
+    try:
+        return build_rules(definition.scoring, exam_spec)
+    except ProblemsError as exc:
+        raise ProblemsError(
+            [
+                dataclasses.replace(
+                    p, field=f"penilaian.{p.field}" if p.field else "penilaian", source=definition.source or None
+                )
+                for p in exc.problems
+            ]
+        ) from None
 
 
 def _locate(p: Problem, definition: ExamDefinition, bank: Bank) -> Problem:

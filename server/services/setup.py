@@ -10,12 +10,14 @@ from typing import Any
 
 from grader import canonical
 from grader.commitment import commit, new_salt
+from grader.components import rules_to_raw, uses_age
 from grader.problems import Problem, ProblemsError
 from server import audit, security
 from server.db.models import Attempt, Candidate, Exam, ExamManifest, ExamSession, Item, Media
 from server.db.queries import exams as qe
 from server.events import ExamImported, KeyCommitted
 from server.importers import ExamPackage
+from server.importers.roster import RosterRow
 from server.services.context import ServiceContext, Tx
 from server.transparency import keys as log_keys
 
@@ -74,6 +76,8 @@ def definition_json(package: ExamPackage) -> dict[str, Any]:
         ],
         "pass_total_min": d.pass_total_min,
         "public_fields": list(d.public_fields),
+        "scoring": rules_to_raw(package.rules),
+        "regrade_approvals": d.regrade_approvals,
     }
 
 
@@ -100,14 +104,25 @@ def manifest(package: ExamPackage, log: dict[str, str] | None = None) -> dict[st
             for i in package.bank.items
         ],
         "media": sorted(package.bank.media),
-        "roster": [
-            {"number": r.number, "session": r.session, "village": r.village, "position": r.position}
-            for r in package.roster.rows
-        ],
+        "roster": [roster_row(r, ages=uses_age(package.rules)) for r in package.roster.rows],
     }
     if log is not None:
         public["log"] = dict(log)
     return public
+
+
+def roster_row(row: RosterRow, *, ages: bool) -> dict[str, Any]:
+    """A candidate as the manifest publishes them: session and formation; the birth date only when the
+    rules break ties by age (the verifier needs it then, and it is never published otherwise)."""
+    out: dict[str, Any] = {
+        "number": row.number,
+        "session": row.session,
+        "village": row.village,
+        "position": row.position,
+    }
+    if ages:
+        out["birth_date"] = row.birth_date.isoformat() if row.birth_date else None
+    return out
 
 
 class SetupService:

@@ -28,6 +28,7 @@ from grader.bundle import (
     json_bytes,
 )
 from grader.checkpoint import open_checkpoint
+from grader.components import rules_to_raw
 from grader.errors import KeyFormatError, VerificationError
 from grader.note import parse_vkey
 from grader.version import GRADER_VERSION
@@ -39,7 +40,7 @@ from server.errors import ApiError, bad_request, conflict, not_found
 from server.events import WitnessCosigned
 from server.services.committee import Member, _reason
 from server.services.context import ServiceContext, Tx
-from server.transparency import actions
+from server.transparency import actions, standing
 from server.transparency.checkpointer import Checkpointer, Signed
 
 log = logging.getLogger(__name__)
@@ -81,20 +82,6 @@ class TransparencyService:
 
         async def unit(tx: Tx) -> int:
             return await actions.reveal_key(tx, await self._exam(tx, exam), by=who.username, reason=why)
-
-        return await self.ctx.write(unit)
-
-    async def correct_key(
-        self, who: Member, *, exam: str | None, item: object, approvals: object, reason: object
-    ) -> dict[str, int]:
-        who.require("admin")
-        why = _reason(reason)
-
-        async def unit(tx: Tx) -> dict[str, int]:
-            seq, regraded = await actions.correct_key(
-                tx, await self._exam(tx, exam), item=item, approvals=approvals, by=who.username, reason=why
-            )
-            return {"seq": seq, "regraded": regraded}
 
         return await self.ctx.write(unit)
 
@@ -272,8 +259,8 @@ class TransparencyService:
         async with self.ctx.db.read() as s:
             exams = await qe.all_exams(s)
             rows = (await s.execute(select(CheckpointRow).order_by(CheckpointRow.size))).scalars().all()
-            committed = await actions.logged(s, "key.committed")
-            opened = await actions.logged(s, "session.opened")
+            committed = await standing.logged(s, "key.committed")
+            opened = await standing.logged(s, "session.opened")
         commit_seq = committed[0][0] if committed else None
         first_open = opened[0][0] if opened else None
         opening = next(
@@ -384,14 +371,14 @@ class TransparencyService:
             )
             cosigs = (await s.execute(select(Cosignature).order_by(Cosignature.id))).scalars().all()
             reveal = [
-                (q, d) for q, d in await actions.logged(s, "key.revealed") if q <= size and d.get("exam") == exam.code
+                (q, d) for q, d in await standing.logged(s, "key.revealed") if q <= size and d.get("exam") == exam.code
             ]
             published = [
                 (q, d)
-                for q, d in await actions.logged(s, "results.published")
+                for q, d in await standing.logged(s, "results.published")
                 if q <= size and d.get("exam") == exam.code
             ]
-            spec, corrections = await actions.spec_in_force(s, exam)
+            spec, corrections = await standing.spec_in_force(s, exam)
             receipts = (
                 (await s.execute(select(Receipt).where(Receipt.exam == exam.code, Receipt.last_seq <= size)))
                 .scalars()
@@ -427,6 +414,7 @@ class TransparencyService:
                     "ranking": RANKING_RULE,
                     "spec": spec,
                     "corrections": corrections,
+                    "rules": rules_to_raw(standing.rules_of(exam)),
                 },
                 RESULTS: {"seq": published[-1][0], **published[-1][1]} if published else {},
             }

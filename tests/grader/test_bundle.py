@@ -1,4 +1,4 @@
-"""The bundle's proof-serving log tree equals the RFC 6962 reference; results rank per formation."""
+"""The bundle's proof-serving log tree equals the RFC 6962 reference; bundles read back as zip and folder."""
 
 from __future__ import annotations
 
@@ -13,9 +13,6 @@ from grader.bundle import (
     BundleReader,
     BundleWriter,
     LogTree,
-    Scored,
-    competition_ranks,
-    formation_results,
     leaf_bytes,
 )
 from grader.merkle import (
@@ -76,34 +73,6 @@ def test_out_of_range_requests_are_refused() -> None:
         tree.inclusion_proof(5, 5)
     with pytest.raises(ValueError, match="size1"):
         tree.consistency_proof(4, 3)
-
-
-def test_competition_ranking_shares_ranks_and_skips() -> None:
-    ranks = competition_ranks(
-        [Scored("A", 90, True), Scored("B", 80, True), Scored("C", 90, True), Scored("D", 70, False)]
-    )
-    assert ranks == {"A": 1, "C": 1, "B": 3, "D": 4}
-
-
-def test_results_group_by_village_and_position() -> None:
-    roster = [
-        {"number": "1", "village": "Desa A", "position": "Sekdes"},
-        {"number": "2", "village": "Desa A", "position": "Sekdes"},
-        {"number": "3", "village": "Desa A", "position": "Kaur"},
-        {"number": "4", "village": "Desa B", "position": "Sekdes"},
-    ]
-    results = formation_results(
-        roster, {"1": Scored("1", 5000, True), "2": Scored("2", 6000, True), "3": Scored("3", 1, False)}
-    )
-    assert [(f["village"], f["position"]) for f in results] == [
-        ("Desa A", "Kaur"),
-        ("Desa A", "Sekdes"),
-        ("Desa B", "Sekdes"),
-    ]
-    sekdes = results[1]
-    assert [(c["candidate"], c["rank"]) for c in sekdes["candidates"]] == [("2", 1), ("1", 2)]  # type: ignore[index,union-attr]
-    assert results[2]["candidates"] == []
-    assert results[2]["not_scored"] == ["4"]
 
 
 def test_a_written_bundle_reads_back_as_zip_and_as_folder(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from typing import Any
 
@@ -10,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.canonical import encode
-from grader.components import CandidateScore, build_rules, final_score, rules_to_raw
+from grader.components import CandidateScore, build_rules, default_rules, final_score, rules_to_raw, uses_age
 from grader.problems import ProblemsError
-from grader.ranking import rank_all, rank_formation
+from grader.ranking import formation_results, rank_all, rank_formation
 
 RULES: dict[str, Any] = {
     "components": [
@@ -203,3 +204,68 @@ def test_ranking_is_deterministic_and_order_free(entries: list[tuple[int, int, i
         assert row.total_milli is not None
         assert 0 <= row.total_milli <= 100_000
         assert index + 1 >= row.rank
+
+
+# ---- the exam-only default, unscaled components, the exam's own pass marks, published results ---------
+
+
+def test_the_default_rules_give_the_exam_total_itself() -> None:
+    candidate = CandidateScore("A", "F", True, (("TIK", 123_456, 200_000), ("TKP", 7_000, 50_000)))
+    final = final_score(default_rules(), candidate)
+    assert final.total_milli == 130_456  # unscaled: exactly the exam's weighted total, no rounding to 100
+    assert final.passed
+
+
+def test_an_unscaled_component_needs_the_exam_as_source() -> None:
+    raw = {"components": [{"code": "w", "source": "entered", "weight": "100", "max": None}]}
+    with pytest.raises(ProblemsError) as err:
+        build_rules(raw)
+    assert [p.code for p in err.value.problems] == ["max.missing"]
+    rules = build_rules({"components": [{"code": "u", "source": "exam", "weight": "100", "max": None}]})
+    assert build_rules(rules_to_raw(rules)) == rules
+
+
+def test_bonus_is_a_reserved_component_code() -> None:
+    with pytest.raises(ProblemsError) as err:
+        build_rules({"components": [{"code": "bonus", "source": "entered", "weight": "100"}]})
+    assert [p.code for p in err.value.problems] == ["component.code.reserved"]
+
+
+def test_failing_the_exams_own_pass_marks_fails_the_formation() -> None:
+    ok = CandidateScore("A", "F", True, (("TIK", 90_000, 100_000),))
+    failed = dataclasses.replace(ok, candidate="B", exam_passed=False)
+    rows = {r.candidate: r for r in rank_formation([ok, failed], default_rules())}
+    assert rows["A"].status == "ranked"
+    assert rows["B"].status == "below_threshold"
+    assert rows["B"].rank is None
+
+
+def test_uses_age_only_when_a_tie_break_compares_birth_dates() -> None:
+    assert uses_age(build_rules(RULES))
+    assert not uses_age(build_rules({**RULES, "tie_breaks": ["finish_time"]}))
+
+
+def test_published_results_cover_every_roster_row_by_formation() -> None:
+    roster = [
+        {"number": "1", "village": "Desa A", "position": "Sekdes"},
+        {"number": "2", "village": "Desa A", "position": "Sekdes"},
+        {"number": "3", "village": "Desa A", "position": "Kaur"},
+        {"number": "4", "village": "Desa B", "position": "Sekdes"},
+    ]
+
+    def scored(number: str, total: int) -> CandidateScore:
+        return CandidateScore(number, "ignored: the roster decides", True, (("TIK", total, 100_000),))
+
+    results = formation_results(roster, {"1": scored("1", 50_000), "2": scored("2", 60_000)}, default_rules())
+    assert [(f["village"], f["position"]) for f in results] == [
+        ("Desa A", "Kaur"),
+        ("Desa A", "Sekdes"),
+        ("Desa B", "Sekdes"),
+    ]
+    sekdes = results[1]["rows"]
+    assert isinstance(sekdes, list)
+    assert [(r["candidate"], r["rank"], r["formation"]) for r in sekdes] == [  # type: ignore[index,call-overload]
+        ("2", 1, "Desa A/Sekdes"),
+        ("1", 2, "Desa A/Sekdes"),
+    ]
+    assert [(r["candidate"], r["status"]) for r in results[2]["rows"]] == [("4", "absent")]  # type: ignore[index,call-overload,union-attr]

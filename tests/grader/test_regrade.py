@@ -11,7 +11,7 @@ from grader.build import build_exam
 from grader.canonical import encode
 from grader.components import CandidateScore, build_rules
 from grader.problems import ProblemsError
-from grader.regrade import Correction, Proposal, apply_corrections, approved, dry_run, spec_hash
+from grader.regrade import Correction, Proposal, apply_corrections, apply_corrections_raw, approved, dry_run, spec_hash
 from tests.grader.builders import exam, section, single
 from tests.grader.new_builders import document, line
 from tests.grader.office_builders import make_docx
@@ -131,3 +131,19 @@ def test_malformed_corrections() -> None:
     ):
         with pytest.raises(ProblemsError):
             Correction.from_raw(raw)
+
+
+def test_raw_corrections_apply_to_the_revealed_spec_as_imported() -> None:
+    """The server and the verifier apply logged corrections to the raw spec as it was revealed (items as the
+    committee wrote them, without ``params``); both must reach the same spec as the built route."""
+    raw: dict[str, Any] = exam(items=[single("Q1", key="A"), single("Q2", key="B")], sections=[section("TIK")])
+    for item in raw["items"]:
+        item.pop("params", None)
+    frozen = encode(raw)
+    corrections = [fix("accept_option", "Q1", "C"), fix("void_item", "Q2", "remove")]
+    corrected = apply_corrections_raw(raw, corrections)
+    assert encode(raw) == frozen  # never an edit
+    assert spec_hash(build_exam(corrected)) == spec_hash(apply_corrections(build_exam(raw), corrections))
+    with pytest.raises(ProblemsError) as err:
+        apply_corrections_raw(raw, [fix("accept_option", "NOPE", "C")])
+    assert err.value.problems[0].code == "correction.item_unknown"

@@ -64,6 +64,9 @@ class ExamFolder:
         ]
     )
 
+    extra_toml: str = ""
+    """Appended to ujian.toml (e.g. a ``[penilaian]`` table)."""
+
     def write(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "ujian.toml").write_text(
@@ -85,7 +88,8 @@ lulus_min = "5"
 kode = "TKP"
 judul = "Sikap Pelayanan"
 bobot = "1"
-''',
+'''
+            + self.extra_toml,
             encoding="utf-8",
         )
         lines = ["kode;bagian;tipe;soal;opsi_a;opsi_b;opsi_c;opsi_d;kunci"]

@@ -167,3 +167,75 @@ def test_examples_in_the_committee_docs_load() -> None:
         elif body.startswith("no_peserta"):
             loaded.append(load_roster(data, "peserta.csv"))
     assert len(loaded) == 5
+
+
+SCORING_TOML = """
+[penilaian]
+bonus_max = 5
+total_cap = "100"
+tie_breaks = ["component:tertulis", "age:older", "retest"]
+
+[[penilaian.components]]
+code = "tertulis"
+source = "exam"
+sections = ["TIK"]
+weight = 60.0
+max = "100"
+
+[[penilaian.components]]
+code = "wawancara"
+source = "entered"
+weight = "40"
+"""
+
+
+def _package(toml: bytes) -> ExamPackage:
+    bank = load_bank(csv_bytes(bank_rows(bank_row())), "soal.csv")
+    roster = load_roster(csv_bytes(roster_rows(roster_row())), "peserta.csv")
+    return build_package(load_definition(toml, "ujian.toml"), bank, roster)
+
+
+def test_scoring_rules_come_from_the_definition_with_exact_decimals() -> None:
+    package = _package(definition_toml(extra="persetujuan_koreksi = 3") + SCORING_TOML.encode())
+    rules = package.rules
+    assert [c.code for c in rules.components] == ["tertulis", "wawancara"]
+    assert rules.components[0].weight == 60  # a TOML float 60.0 read as the exact decimal "60"
+    assert rules.bonus_max_milli == 5000
+    assert rules.tie_breaks == ("component:tertulis", "age:older", "retest")
+    assert package.definition.regrade_approvals == 3
+
+
+def test_without_scoring_rules_the_exam_total_ranks_alone() -> None:
+    package = _package(definition_toml())
+    assert [(c.code, c.source, c.max_milli) for c in package.rules.components] == [("ujian", "exam", None)]
+    assert package.definition.regrade_approvals == 2
+
+
+def test_bad_scoring_rules_are_located_under_penilaian() -> None:
+    bad = SCORING_TOML.replace('sections = ["TIK"]', 'sections = ["NOPE"]').replace('weight = "40"', 'weight = "30"')
+    with pytest.raises(ProblemsError) as err:
+        _package(definition_toml() + bad.encode())
+    assert_at(err.value, "component.section.unknown", row=None, field="penilaian.sections", source="ujian.toml")
+    with pytest.raises(ProblemsError) as err:
+        _package(definition_toml() + SCORING_TOML.replace('weight = "40"', 'weight = "30"').encode())
+    assert_at(err.value, "weights.sum", row=None, field="penilaian.components", source="ujian.toml")
+
+
+def test_the_number_of_approvals_must_be_sensible() -> None:
+    for value in ("0", "10", '"dua"', "true"):
+        with pytest.raises(ProblemsError) as err:
+            load_definition(definition_toml(extra=f"persetujuan_koreksi = {value}"), "ujian.toml")
+        assert_at(err.value, "def.regrade_approvals", row=None, field="persetujuan_koreksi", source="ujian.toml")
+    with pytest.raises(ProblemsError) as err:
+        load_definition(definition_toml(extra='penilaian = "semua"'), "ujian.toml")
+    assert_at(err.value, "def.type", row=None, field="penilaian", source="ujian.toml")
+
+
+def test_birth_dates_are_published_only_for_an_age_tie_break() -> None:
+    from server.services.setup import definition_json, manifest
+
+    with_age = _package(definition_toml() + SCORING_TOML.encode())
+    assert "birth_date" in manifest(with_age)["roster"][0]
+    assert definition_json(with_age)["scoring"]["tie_breaks"] == ["component:tertulis", "age:older", "retest"]
+    without = _package(definition_toml())
+    assert "birth_date" not in manifest(without)["roster"][0]

@@ -25,6 +25,29 @@ from tests.server.builders import ExamFolder
 from tests.server.conftest import ADMIN, PROCTOR, db_kinds
 
 ADMIN_MEMBER = Member(0, "admin", "admin")
+AUDITOR = ("auditor", "kata-sandi-auditor")
+WITNESS = ("saksi", "kata-sandi-saksi")
+SCORING = """
+[penilaian]
+bonus_max = "5"
+total_cap = "100"
+tie_breaks = ["finish_time", "retest"]
+
+[[penilaian.components]]
+code = "tertulis"
+title = "Tes tertulis"
+source = "exam"
+weight = "60"
+max = "100"
+
+[[penilaian.components]]
+code = "wawancara"
+title = "Wawancara"
+source = "entered"
+weight = "40"
+max = "100"
+pass_min = "50"
+"""
 CORRECT = {"TIK-01": "B", "TIK-02": "C", "TIK-03": ["A", "C"], "TIK-04": False, "TKP-01": "A"}
 
 
@@ -98,6 +121,7 @@ async def start_server(tmp_path: Path, db_kind: str, folder: ExamFolder) -> Asyn
             await committee.add_user(username=ADMIN[0], password=ADMIN[1], role="admin")
             await committee.add_user(username=PROCTOR[0], password=PROCTOR[1], role="proctor")
             await committee.add_user(username="saksi", password="kata-sandi-saksi", role="witness")
+            await committee.add_user(username=AUDITOR[0], password=AUDITOR[1], role="auditor")
             yield s
         finally:
             for c in s.clients:
@@ -189,22 +213,30 @@ async def simulate_exam_day(s: Server, out: Path) -> ExamDay:
         assert (await c.post("/ujian/api/submit", json={"confirm": True})).status == 200
     assert (await admin.post("/panitia/api/sessions/S2/close", json={"reason": "Sesi 2 selesai"})).status == 200
 
-    # The committee finds TIK-02 ambiguous: ".docx" and "A" both accepted is not possible for single,
-    # so they correct the key to "A" (with approvals) — logged, never an edit; every attempt is regraded.
+    # The committee finds TIK-02's key wrong: a proposal with its dry run, approved by a witness and an
+    # auditor (the exam requires two besides the proposer) — logged, never an edit; every attempt regraded.
+    fix = {"kind": "replace_key", "item": "TIK-02", "value": "A"}
+    r = await admin.post("/panitia/api/regrade/propose", json={"corrections": [fix], "reason": "Kunci TIK-02 salah"})
+    assert r.status == 200, await r.text()
+    proposal = (await r.json())["seq"]
+    for who in (WITNESS, AUDITOR):
+        member = await s.committee(who)
+        r = await member.post(f"/panitia/api/regrade/{proposal}/approve", json={"reason": "Sudah diperiksa"})
+        assert r.status == 200, await r.text()
+    assert (await r.json())["applied"] is True
+    # Interview marks, one corrected later (a new entry, never an edit), and a bonus for service.
+    marks = [{"candidate": n, "value": v} for n, v in (("P-001", "80"), ("P-002", "45"), ("P-005", "70"))]
+    marks += [{"candidate": "P-006", "value": "70"}, {"candidate": "P-007", "value": "90.5"}]
+    r = await admin.post("/panitia/api/marks", json={"component": "wawancara", "entries": marks, "reason": "Wawancara"})
+    assert r.status == 200, await r.text()
     r = await admin.post(
-        "/panitia/api/transparency/correct-key",
-        json={
-            "item": {
-                "code": "TIK-02",
-                "section": "TIK",
-                "kind": "single",
-                "points": 5,
-                "options": ["A", "B", "C", "D"],
-                "key": "A",
-            },
-            "approvals": ["pengawas", "admin"],
-            "reason": "Kunci soal TIK-02 salah ketik",
-        },
+        "/panitia/api/marks",
+        json={"component": "wawancara", "entries": [{"candidate": "P-002", "value": "55"}], "reason": "Salah tulis"},
+    )
+    assert r.status == 200, await r.text()
+    r = await admin.post(
+        "/panitia/api/marks",
+        json={"component": "bonus", "entries": [{"candidate": "P-005", "value": "2.5"}], "reason": "Masa bakti"},
     )
     assert r.status == 200, await r.text()
     r = await admin.post("/panitia/api/transparency/publish", json={"reason": "Pengumuman hasil"})
@@ -230,7 +262,7 @@ async def witness_cosign(witness: TestClient, note: str, signer: Signer, s: Serv
 
 
 def exam_folder() -> ExamFolder:
-    return ExamFolder(candidates=roster())
+    return ExamFolder(candidates=roster(), extra_toml=SCORING)
 
 
 _DAYS: dict[str, tuple[ExamDay, Path]] = {}

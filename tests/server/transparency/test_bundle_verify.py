@@ -200,7 +200,7 @@ async def test_key_and_commitment_swapped_together_are_caught_by_the_opening_che
 
 async def test_a_published_rank_or_score_that_differs_is_caught(bundle_dir: Path, exam_day: ExamDay) -> None:
     results = json.loads((bundle_dir / "results.json").read_text())
-    entry = results["formations"][0]["candidates"][0]
+    entry = next(r for f in results["formations"] for r in f["rows"] if r["rank"] is not None)
     entry["rank"] += 1
     (bundle_dir / "results.json").write_text(json.dumps(results))
     report = check(bundle_dir, exam_day)
@@ -213,7 +213,7 @@ async def test_a_logged_score_that_differs_from_the_grader_is_caught(bundle_dir:
         events[mutate.find(events, "attempt.scored", candidate="P-007")]["data"]["total_milli"] += 5000
         published = events[mutate.find(events, "results.published")]["data"]
         for formation in published["formations"]:
-            for c in formation["candidates"]:
+            for c in formation["rows"]:
                 if c["candidate"] == "P-007":
                     c["total_milli"] += 5000
 
@@ -260,3 +260,59 @@ async def test_a_candidates_own_receipt_shows_their_answers_were_changed(bundle_
     report = check(bundle_dir, exam_day, external=False, receipts=True)
     assert "receipts" in failed(report) or "checkpoints.external" in failed(report)
     assert any("P-001" in m for m in report.check("receipts").failures)
+
+
+# -- witnessed regrades and committee marks -------------------------------------------------------------
+
+
+async def test_a_correction_with_too_few_approvals_is_caught(bundle_dir: Path, exam_day: ExamDay) -> None:
+    def drop_one(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        i = mutate.find(events, "regrade.approved")
+        who = events[i]["data"]["by"]
+        corrected = events[mutate.find(events, "key.corrected")]["data"]
+        corrected["approvals"] = [a for a in corrected["approvals"] if a != who]
+        return events[:i] + events[i + 1 :]
+
+    mutate.edit(bundle_dir, drop_one, renumber=True)
+    mutate.resign(bundle_dir, exam_day.log_signer)
+    report = check(bundle_dir, exam_day, external=False)
+    assert "key.corrections" in failed(report)
+    assert any("the exam requires 2" in m for m in report.check("key.corrections").failures)
+
+
+async def test_a_correction_that_differs_from_its_proposal_is_caught(bundle_dir: Path, exam_day: ExamDay) -> None:
+    def swap(events: list[dict[str, Any]]) -> None:
+        events[mutate.find(events, "key.corrected")]["data"]["corrections"][0]["value"] = "D"
+
+    mutate.edit(bundle_dir, swap)
+    mutate.resign(bundle_dir, exam_day.log_signer)
+    report = check(bundle_dir, exam_day, external=False)
+    assert "key.corrections" in failed(report)
+    assert any("as proposed" in m for m in report.check("key.corrections").failures)
+
+
+async def test_a_proposers_own_approval_does_not_count(bundle_dir: Path, exam_day: ExamDay) -> None:
+    def self_approve(events: list[dict[str, Any]]) -> None:
+        proposer = events[mutate.find(events, "regrade.proposed")]["data"]["by"]
+        i = mutate.find(events, "regrade.approved")
+        old = events[i]["data"]["by"]
+        events[i]["data"]["by"] = proposer
+        corrected = events[mutate.find(events, "key.corrected")]["data"]
+        corrected["approvals"] = sorted(proposer if a == old else a for a in corrected["approvals"])
+
+    mutate.edit(bundle_dir, self_approve)
+    mutate.resign(bundle_dir, exam_day.log_signer)
+    report = check(bundle_dir, exam_day, external=False)
+    assert any("its own proposer" in m for m in report.check("key.corrections").failures)
+
+
+async def test_a_changed_committee_mark_changes_the_recomputed_ranking(bundle_dir: Path, exam_day: ExamDay) -> None:
+    def raise_mark(events: list[dict[str, Any]]) -> None:
+        i = mutate.find(events, "score.entered", candidate="P-007")
+        events[i]["data"]["value_milli"] = 20_000  # P-007's interview now fails its pass mark
+
+    mutate.edit(bundle_dir, raise_mark)
+    mutate.resign(bundle_dir, exam_day.log_signer)
+    report = check(bundle_dir, exam_day, external=False)
+    assert failed(report) == {"results"}
+    assert any("P-007" in m and "published status ranked" in m for m in report.check("results").failures)

@@ -136,43 +136,10 @@ async def test_committee_actions_need_an_admin_and_a_reason(srv: Server) -> None
     assert (await r.json())["error"]["code"] == "key.sessions_running"
     r = await admin.post("/panitia/api/transparency/publish", json={"reason": "hasil"})
     assert r.status == 409
-    r = await admin.post(
-        "/panitia/api/transparency/correct-key",
-        json={"item": {"code": "TIK-01"}, "approvals": ["admin"], "reason": "koreksi"},
-    )
-    assert r.status == 409
-
-
-async def test_a_key_correction_is_validated_and_regrades(srv: Server) -> None:
-    admin, token = await opened(srv)
-    c = await srv.login("P-001", srv.pin("P-001"), token)
-    for n, (item, value) in enumerate(CORRECT.items(), start=1):
-        await answer(c, item, value, n)
-    assert (await c.post("/ujian/api/submit", json={"confirm": True})).status == 200
-    before = (await (await c.get("/ujian/api/attempt")).json())["result"]["total"]
-    for code in ("S1", "S2"):
-        if code == "S2":
-            await admin.post("/panitia/api/sessions/S2/open", json={"reason": "mulai"})
-        await admin.post(f"/panitia/api/sessions/{code}/close", json={"reason": "selesai"})
-    item = {"code": "TIK-01", "section": "TIK", "kind": "single", "points": 5, "options": ["A", "B", "C", "D"]}
-    bad = [
-        ({**item, "key": "Z"}, ["pengawas"]),  # an option that does not exist
-        ({**item, "code": "NOPE", "key": "A"}, ["pengawas"]),
-        ({**item, "key": "A"}, []),  # no approvals
-    ]
-    for wrong, approvals in bad:
-        r = await admin.post(
-            "/panitia/api/transparency/correct-key", json={"item": wrong, "approvals": approvals, "reason": "x"}
-        )
-        assert r.status == 400, await r.text()
-    r = await admin.post(
-        "/panitia/api/transparency/correct-key",
-        json={"item": {**item, "key": "A"}, "approvals": ["pengawas"], "reason": "kunci salah"},
-    )
-    assert r.status == 200
-    assert (await r.json())["regraded"] == 1
-    after = (await (await c.get("/ujian/api/attempt")).json())["result"]["total"]
-    assert after == before - 5000
+    fix = {"kind": "replace_key", "item": "TIK-01", "value": "A"}
+    r = await admin.post("/panitia/api/regrade/propose", json={"corrections": [fix], "reason": "koreksi"})
+    assert r.status == 409  # no correction before the key is revealed
+    assert (await r.json())["error"]["code"] == "key.not_revealed"
 
 
 async def test_receipts_appear_after_submit_with_a_proof(srv: Server) -> None:

@@ -1,0 +1,133 @@
+"""The results in force: the spec after logged corrections, the exam's rules, committee marks, stored grades."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from grader.build import build_exam
+from grader.components import BONUS, CandidateScore, FormationRules, build_rules, default_rules, exam_sections
+from grader.model import ExamSpec, SectionResult
+from grader.ranking import formation_code, formation_results
+from grader.regrade import Correction, apply_corrections_raw
+from server.db.models import Attempt, Candidate, Event, Exam, Upload
+from server.db.queries import candidates as qc
+
+DEFAULT_APPROVALS = 2
+"""For an exam imported before its definition named ``regrade_approvals``."""
+
+
+async def logged(session: Any, kind: str, *, exam: str | None = None) -> list[tuple[int, dict[str, Any]]]:
+    """Every logged event of ``kind`` (of one exam, if given) as (seq, data), in order."""
+    rows = (await session.execute(select(Event.seq, Event.leaf).where(Event.kind == kind).order_by(Event.seq))).all()
+    out = [(seq, json.loads(leaf)["data"]) for seq, leaf in rows]
+    return [(seq, data) for seq, data in out if exam is None or data.get("exam") == exam]
+
+
+def corrections_of(data: dict[str, Any]) -> list[Correction]:
+    """The corrections a logged ``key.corrected`` or ``regrade.proposed`` names."""
+    return [Correction.from_raw(raw) for raw in data.get("corrections", [])]
+
+
+async def spec_in_force(session: Any, exam: Exam) -> tuple[dict[str, Any], list[int]]:
+    """The revealed raw spec with every logged correction applied, and those corrections' sequence numbers."""
+    spec = json.loads(exam.spec_json)
+    applied: list[int] = []
+    for seq, data in await logged(session, "key.corrected", exam=exam.code):
+        spec = apply_corrections_raw(spec, corrections_of(data))
+        applied.append(seq)
+    return spec, applied
+
+
+def rules_of(exam: Exam) -> FormationRules:
+    definition = json.loads(exam.definition_json)
+    raw = definition.get("scoring")
+    return default_rules() if raw is None else build_rules(raw)
+
+
+def approvals_required(exam: Exam) -> int:
+    return int(json.loads(exam.definition_json).get("regrade_approvals", DEFAULT_APPROVALS))
+
+
+async def entered_marks(session: Any, exam: Exam) -> dict[str, dict[str, int]]:
+    """Candidate → component → the latest committee-entered value (withdrawn ones left out)."""
+    marks: dict[str, dict[str, int]] = {}
+    for _seq, data in await logged(session, "score.entered", exam=exam.code):
+        mine = marks.setdefault(str(data["candidate"]), {})
+        if data.get("value_milli") is None:
+            mine.pop(str(data["component"]), None)
+        else:
+            mine[str(data["component"])] = int(data["value_milli"])
+    return marks
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Everything the results need, read in one transaction."""
+
+    exam: Exam
+    spec_raw: dict[str, Any]
+    applied: list[int]
+    spec: ExamSpec
+    rules: FormationRules
+    roster: list[dict[str, str]]
+    scores: dict[str, CandidateScore]
+    """Every roster number's inputs to the ranking, from the stored grades."""
+    attempts: dict[str, Attempt]
+
+    def results(self) -> list[dict[str, Any]]:
+        return formation_results(self.roster, self.scores, self.rules)
+
+
+async def load_standing(session: Any, exam: Exam) -> Standing:
+    spec_raw, applied = await spec_in_force(session, exam)
+    spec = build_exam(spec_raw)
+    marks = await entered_marks(session, exam)
+    rows = (
+        await session.execute(
+            select(Attempt, Candidate)
+            .join(Candidate, Candidate.id == Attempt.candidate_id)
+            .where(Candidate.exam_id == exam.id)
+            .order_by(Candidate.number)
+        )
+    ).all()
+    roster: list[dict[str, str]] = []
+    scores: dict[str, CandidateScore] = {}
+    attempts: dict[str, Attempt] = {}
+    for attempt, candidate in rows:
+        roster.append({"number": candidate.number, "village": candidate.village, "position": candidate.position})
+        attempts[candidate.number] = attempt
+        mine = dict(marks.get(candidate.number, {}))
+        bonus = mine.pop(BONUS, 0)
+        submitted = attempt.status == "submitted"
+        result = json.loads(attempt.result_json) if submitted and attempt.result_json else None
+        sections = exam_sections(spec, [SectionResult(**s) for s in result["sections"]]) if result else ()
+        scores[candidate.number] = CandidateScore(
+            candidate.number,
+            formation_code(candidate.village, candidate.position),
+            submitted,
+            sections,
+            tuple(sorted(mine.items())),
+            bonus,
+            attempt.submitted_at_ms if submitted else None,
+            candidate.birth_date,
+            bool(attempt.passed) if result else True,
+        )
+    rules = rules_of(exam)
+    return Standing(exam, spec_raw, applied, spec, rules, roster, scores, attempts)
+
+
+async def responses_of(session: Any, attempt: Attempt) -> dict[str, Any]:
+    """An attempt's recorded answers as the grader takes them (blank answers left out)."""
+    answers = {a.item_code: json.loads(a.value_json) for a in await qc.answers_of(session, attempt_id=attempt.id)}
+    return {k: v for k, v in answers.items() if v is not None}
+
+
+async def files_of(session: Any, attempt: Attempt) -> dict[str, bytes]:
+    """The attempt's uploaded practical files by SHA-256."""
+    return dict(
+        (await session.execute(select(Upload.sha256, Upload.data).where(Upload.attempt_id == attempt.id))).all()
+    )
