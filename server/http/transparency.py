@@ -7,6 +7,7 @@ exam database proxies it (see docs/transparency.md).
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -16,6 +17,7 @@ from server.errors import ApiError
 from server.http.candidate import COOKIE as CANDIDATE_COOKIE
 from server.http.committee import _member
 from server.http.common import html, json_body, lang_of
+from server.transparency.published import public_results
 from server.transparency.service import NO_BUNDLE
 from web.render import translator
 
@@ -58,6 +60,31 @@ async def page(request: web.Request) -> web.StreamResponse:
     response = html(request, "transparansi/index.html", state=state, checkpoints_count=state["count"])
     response.headers["Cache-Control"] = SHORT
     return response
+
+
+@routes.get("/transparansi/hasil")
+async def results_page(request: web.Request) -> web.StreamResponse:
+    """Every exam's published results (the latest in full), every publication and key correction."""
+    exams = await public_results(request.app[keys.DB])
+    lang = lang_of(request)
+    response = html(request, "transparansi/hasil.html", exams=exams, points=partial(points_text, lang=lang))
+    response.headers["Cache-Control"] = SHORT
+    return response
+
+
+@routes.get("/transparansi/hasil.json")
+async def results_json(request: web.Request) -> web.StreamResponse:
+    return _json({"exams": await public_results(request.app[keys.DB])})
+
+
+def points_text(milli: object, *, lang: str) -> str:
+    """Milli-points as a person reads them: ``78,5`` in Indonesian, ``78.5`` in English; ``—`` for none."""
+    if not isinstance(milli, int):
+        return "—"
+    whole, frac = divmod(abs(milli), 1000)
+    text = f"{whole}" + (f".{frac:03d}".rstrip("0") if frac else "")
+    text = ("-" if milli < 0 else "") + text
+    return text.replace(".", ",") if lang == "id" else text
 
 
 @routes.get("/transparansi/checkpoint")

@@ -216,3 +216,31 @@ async def test_committee_marks_are_checked_all_or_nothing(closed: tuple[Server, 
     r = await enter("wawancara", [{"candidate": "P-002", "value": None}])  # withdrawn, logged
     state = await (await admin.get("/panitia/api/results")).json()
     assert state["marks"] == {"P-001": {"wawancara": 80500}}
+
+
+async def test_the_public_results_page_shows_every_publication_and_what_changed(closed: tuple[Server, Any]) -> None:
+    s, admin = closed
+    public = await s.client()
+    page = await (await public.get("/transparansi/hasil")).text()
+    assert "Hasil belum diumumkan" in page
+    marks = [{"candidate": n, "value": "75"} for n in ("P-001", "P-002", "P-005")]
+    r = await admin.post("/panitia/api/marks", json={"component": "wawancara", "entries": marks, "reason": "w"})
+    assert r.status == 200
+    assert (await admin.post("/panitia/api/transparency/publish", json={"reason": "Pengumuman"})).status == 200
+    seq = (await (await admin.post("/panitia/api/regrade/propose", json={"corrections": [FIX], "reason": "x"})).json())[
+        "seq"
+    ]
+    for who in (WITNESS, AUDITOR):
+        await (await s.committee(who)).post(f"/panitia/api/regrade/{seq}/approve", json={"reason": "ok"})
+    data = await (await public.get("/transparansi/hasil.json")).json()
+    exam = data["exams"][0]
+    assert len(exam["publications"]) == 2
+    assert exam["corrections"][0]["approvals"] == sorted([WITNESS[0], AUDITOR[0]])
+    assert set(exam["previous"]) >= {"P-001", "P-002"}  # both totals moved with the corrected key
+    rows = {r["candidate"]: r for f in exam["latest"]["formations"] for r in f["rows"]}
+    assert rows["P-004"]["status"] == "absent"
+    page = await (await public.get("/transparansi/hasil?lang=id")).text()
+    assert "sebelumnya" in page and "Peserta 1" in page  # the change marker, and names (a public field)
+    assert "telah diumumkan 2 kali" in page
+    for secret in ("answers", "pin", "100001"):
+        assert secret not in page

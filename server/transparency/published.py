@@ -1,0 +1,92 @@
+"""The public results page: every publication of every exam, the latest in full, what changed and why."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from server.db.models import Candidate, Event, Exam
+from server.transparency import standing
+
+PUBLIC_DEFAULT = ("number", "name", "village", "position")
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    seq: int
+    at_ms: int
+    by: str
+    reason: str
+    formations: list[dict[str, Any]]
+
+
+async def _logged_with_time(session: Any, kind: str, exam: str) -> list[tuple[int, int, dict[str, Any]]]:
+    rows = (await session.execute(select(Event.leaf).where(Event.kind == kind).order_by(Event.seq))).scalars()
+    leaves = [json.loads(leaf) for leaf in rows]
+    return [(leaf["seq"], leaf["at"], leaf["data"]) for leaf in leaves if leaf["data"].get("exam") == exam]
+
+
+def _changes(previous: Publication | None, latest: Publication) -> dict[str, dict[str, Any]]:
+    """Candidate → their rank and total in the previous publication, where either differs from the latest."""
+    if previous is None:
+        return {}
+    before = {r["candidate"]: r for f in previous.formations for r in f.get("rows", [])}
+    out: dict[str, dict[str, Any]] = {}
+    for formation in latest.formations:
+        for row in formation.get("rows", []):
+            old = before.get(row["candidate"])
+            if old is not None and (old.get("rank"), old.get("total_milli")) != (
+                row.get("rank"),
+                row.get("total_milli"),
+            ):
+                out[row["candidate"]] = {"rank": old.get("rank"), "total_milli": old.get("total_milli")}
+    return out
+
+
+async def exam_results(session: Any, exam: Exam) -> dict[str, Any]:
+    """What /transparansi/hasil shows for one exam (only public fields of candidates)."""
+    definition = json.loads(exam.definition_json)
+    public = set(definition.get("public_fields") or PUBLIC_DEFAULT)
+    publications = [
+        Publication(seq, at, str(d.get("by", "")), str(d.get("reason", "")), list(d.get("formations", [])))
+        for seq, at, d in await _logged_with_time(session, "results.published", exam.code)
+    ]
+    corrections = [
+        {
+            "seq": seq,
+            "at_ms": at,
+            "reason": d.get("reason", ""),
+            "corrections": d.get("corrections", []),
+            "approvals": d.get("approvals", []),
+            "proposal": d.get("proposal"),
+        }
+        for seq, at, d in await _logged_with_time(session, "key.corrected", exam.code)
+    ]
+    people = (await session.execute(select(Candidate).where(Candidate.exam_id == exam.id))).scalars()
+    names = {c.number: c.name for c in people} if "name" in public else {}
+    latest = publications[-1] if publications else None
+    rules = standing.rules_of(exam)
+    return {
+        "code": exam.code,
+        "title": exam.title,
+        "components": [{"code": c.code, "title": c.title, "weight": str(c.weight)} for c in rules.components],
+        "tie_breaks": list(rules.tie_breaks),
+        "publications": [
+            {"seq": p.seq, "at_ms": p.at_ms, "by": p.by, "reason": p.reason} for p in reversed(publications)
+        ],
+        "latest": None
+        if latest is None
+        else {"seq": latest.seq, "at_ms": latest.at_ms, "formations": latest.formations},
+        "previous": _changes(publications[-2] if len(publications) > 1 else None, latest) if latest else {},
+        "corrections": corrections,
+        "names": names,
+    }
+
+
+async def public_results(db: Any) -> list[dict[str, Any]]:
+    async with db.read() as s:
+        exams = (await s.execute(select(Exam).order_by(Exam.code))).scalars().all()
+        return [await exam_results(s, e) for e in exams]
