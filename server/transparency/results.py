@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from grader.regrade import spec_hash
-from server.db.models import Exam
-from server.db.queries import exams as qe
-from server.errors import not_found
 from server.services.committee import Member, _reason
 from server.services.context import ServiceContext, Tx
 from server.transparency import regrade, standing
@@ -15,17 +12,6 @@ from server.transparency.actions import NOT_REVEALED
 
 MARK_ROLES = ("admin",)
 PROPOSER_ROLES = ("admin",)
-
-
-async def find_exam(session: Any, code: object) -> Exam:
-    """The named exam, or the only one there is."""
-    exam = await qe.exam_by_code(session, code=code) if isinstance(code, str) and code else None
-    if exam is None and not code:
-        exams = await qe.all_exams(session)
-        exam = exams[0] if len(exams) == 1 else None
-    if exam is None:
-        raise not_found("Ujian", "Exam")
-    return exam
 
 
 class ResultsService:
@@ -36,7 +22,7 @@ class ResultsService:
         """Current standings by the exam's rules (not yet published), committee marks and every proposal."""
         del who  # any committee member may read
         async with self.ctx.db.read() as s:
-            found = await find_exam(s, exam)
+            found = await standing.find_exam(s, exam)
             current = await standing.load_standing(s, found)
             proposals = await regrade.proposals(s, found)
             published = await standing.logged(s, "results.published", exam=found.code)
@@ -57,7 +43,7 @@ class ResultsService:
         who.require(*PROPOSER_ROLES)
         parsed = regrade.parse_corrections(corrections)
         async with self.ctx.db.read() as s:
-            found = await find_exam(s, exam)
+            found = await standing.find_exam(s, exam)
             if not found.key_revealed:
                 raise NOT_REVEALED
             current = await standing.load_standing(s, found)
@@ -71,7 +57,7 @@ class ResultsService:
         why = _reason(reason)
         parsed = regrade.parse_corrections(corrections)
         async with self.ctx.db.read() as s:
-            found = await find_exam(s, exam)
+            found = await standing.find_exam(s, exam)
             if not found.key_revealed:
                 raise NOT_REVEALED
             current = await standing.load_standing(s, found)
@@ -82,7 +68,7 @@ class ResultsService:
         async def unit(tx: Tx) -> int:
             return await regrade.propose(
                 tx,
-                await find_exam(tx.s, found.code),
+                await standing.find_exam(tx.s, found.code),
                 corrections=parsed,
                 diff=diff,
                 old_hash=old_hash,
@@ -98,7 +84,7 @@ class ResultsService:
         why = _reason(reason)
 
         async def unit(tx: Tx) -> dict[str, Any]:
-            return await regrade.approve(tx, await find_exam(tx.s, exam), seq=seq, by=who.username, reason=why)
+            return await regrade.approve(tx, await standing.find_exam(tx.s, exam), seq=seq, by=who.username, reason=why)
 
         return await self.ctx.write(unit)
 
@@ -107,7 +93,7 @@ class ResultsService:
         why = _reason(reason)
 
         async def unit(tx: Tx) -> int:
-            return await regrade.reject(tx, await find_exam(tx.s, exam), seq=seq, by=who.username, reason=why)
+            return await regrade.reject(tx, await standing.find_exam(tx.s, exam), seq=seq, by=who.username, reason=why)
 
         return await self.ctx.write(unit)
 
@@ -119,7 +105,7 @@ class ResultsService:
         why = _reason(reason)
 
         async def unit(tx: Tx) -> list[int]:
-            found = await find_exam(tx.s, exam)
+            found = await standing.find_exam(tx.s, exam)
             code, parsed = regrade.parse_marks(standing.rules_of(found), component, entries)
             return await regrade.enter_marks(tx, found, component=code, entries=parsed, by=who.username, reason=why)
 

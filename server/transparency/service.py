@@ -36,7 +36,7 @@ from server.db.models import Checkpoint as CheckpointRow
 from server.db.models import Cosignature, Event, Exam, ExamManifest, Receipt, Upload
 from server.db.queries import candidates as qc
 from server.db.queries import exams as qe
-from server.errors import ApiError, bad_request, conflict, not_found
+from server.errors import ApiError, bad_request, conflict
 from server.events import WitnessCosigned
 from server.services.committee import Member, _reason
 from server.services.context import ServiceContext, Tx
@@ -68,13 +68,7 @@ class TransparencyService:
     # -- committee actions --
 
     async def _exam(self, tx: Tx, code: str | None) -> Exam:
-        exam = await qe.exam_by_code(tx.s, code=code) if code else None
-        if exam is None and not code:
-            exams = await qe.all_exams(tx.s)
-            exam = exams[0] if len(exams) == 1 else None
-        if exam is None:
-            raise not_found("Ujian", "Exam")
-        return exam
+        return await standing.find_exam(tx.s, code)
 
     async def reveal(self, who: Member, *, exam: str | None, reason: object) -> int:
         who.require("admin")

@@ -15,6 +15,8 @@ from grader.ranking import formation_code, formation_results
 from grader.regrade import Correction, apply_corrections_raw
 from server.db.models import Attempt, Candidate, Event, Exam, Upload
 from server.db.queries import candidates as qc
+from server.db.queries import exams as qe
+from server.errors import not_found
 
 DEFAULT_APPROVALS = 2
 """For an exam imported before its definition named ``regrade_approvals``."""
@@ -25,6 +27,17 @@ async def logged(session: Any, kind: str, *, exam: str | None = None) -> list[tu
     rows = (await session.execute(select(Event.seq, Event.leaf).where(Event.kind == kind).order_by(Event.seq))).all()
     out = [(seq, json.loads(leaf)["data"]) for seq, leaf in rows]
     return [(seq, data) for seq, data in out if exam is None or data.get("exam") == exam]
+
+
+async def find_exam(session: Any, code: object) -> Exam:
+    """The named exam, or the only one there is."""
+    exam = await qe.exam_by_code(session, code=code) if isinstance(code, str) and code else None
+    if exam is None and not code:
+        exams = await qe.all_exams(session)
+        exam = exams[0] if len(exams) == 1 else None
+    if exam is None:
+        raise not_found("Ujian", "Exam")
+    return exam
 
 
 def corrections_of(data: dict[str, Any]) -> list[Correction]:
