@@ -5,6 +5,7 @@ import {
   ApiError, api, el, errorMessage, formatClock, formatNumber, makeT, milliToDecimal, readBoot, scoreField, setText,
   showMessage, withLang, wireLoginForm,
 } from "./common.js";
+import { Results } from "./results.js";
 
 const REFRESH_MS = 3000;
 const ONLINE_WINDOW_MS = 30000;
@@ -40,6 +41,7 @@ const CANDIDATE_ACTIONS = {
   working: ["extend", "reset_login", "finish"],
   paused: ["extend", "reset_login", "finish"],
   submitted: [],
+  absent: [], // never started and the session closed: nothing left to do
 };
 
 const ACTION_PATH = { reset_login: "reset-login" };
@@ -60,6 +62,8 @@ class Console {
     this.pending = null; // the action the dialog is about
     this.timer = null;
     this.fetchedAt = 0;
+    this.names = new Map();
+    this.results = null;
   }
 
   init() {
@@ -69,6 +73,10 @@ class Console {
     document.body.dataset.role = this.user.role || "";
     document.body.dataset.canAct = String(this.canAct);
     $("readonly-note").hidden = this.canAct;
+    // Auditors and witnesses cannot run the room, but they do approve or reject key corrections.
+    if (!this.canAct && ["auditor", "witness"].includes(this.user.role)) {
+      setText($("readonly-note"), this.t("panitia.readonly_approver"));
+    }
     for (const th of document.querySelectorAll('th[data-col="actions"]')) th.hidden = !this.canAct;
     for (const th of document.querySelectorAll('th[data-col="token"]')) th.hidden = !this.canAct;
     $("btn-logout").addEventListener("click", () => this.logout());
@@ -81,7 +89,21 @@ class Console {
       publish.addEventListener("click", () => this.openDialog({ scope: "exam", action: "publish", target: "" }));
     }
     setInterval(() => this.tickRemaining(), 1000);
+    this.initResults();
     this.refresh();
+  }
+
+  /** Results & corrections (web/static/js/results.js): its own timer, only while the section is open. */
+  initResults() {
+    if (!$("results-section")) return;
+    this.results = new Results({
+      t: this.t, lang: this.lang, msgs: this.msgs, user: this.user, url: (path) => this.url(path),
+      nameOf: (number) => this.names.get(number) ?? "",
+      openDialog: (d) => this.openDialog(d),
+      toast: (message) => this.toast(message),
+      lost: () => window.location.assign(withLang("/panitia")),
+    });
+    this.results.init();
   }
 
   url(path) {
@@ -97,6 +119,9 @@ class Console {
       this.data = { sessions: data.sessions || [], candidates: data.candidates || [],
         serverTime: Number.isFinite(data.server_time_ms) ? data.server_time_ms : null };
       this.fetchedAt = performance.now();
+      const known = this.names.size;
+      for (const c of this.data.candidates) this.names.set(c.number, c.name ?? "");
+      if (this.results && this.names.size !== known) this.results.render();
       showMessage($("refresh-error"), "");
       const time = new Date().toLocaleTimeString(this.lang === "id" ? "id-ID" : "en-GB");
       setText($("updated"), this.t("panitia.updated", { time }));
@@ -332,22 +357,26 @@ class Console {
     });
   }
 
+  /**
+   * d: {scope, action, target} for the built-in actions, or a described action from another module:
+   * {action, target, path, body, title, explain, confirm, danger, timeoutMs, done(res) → message, after(res)}.
+   */
   openDialog(d) {
-    if (!this.canAct) return;
+    if (!this.canAct && !d.path) return;
     this.pending = d;
     this.busy = false;
     const dialog = $("dlg-action");
     dialog.dataset.action = d.action;
-    dialog.dataset.scope = d.scope;
     dialog.dataset.target = d.target;
-    setText($("dlg-action-title"), this.t(`panitia.dialog.${d.action}`, { target: d.target }));
-    setText($("dlg-action-explain"), this.t(`panitia.explain.${d.action}`));
+    dialog.dataset.scope = d.scope || "";
+    setText($("dlg-action-title"), d.title ?? this.t(`panitia.dialog.${d.action}`, { target: d.target }));
+    setText($("dlg-action-explain"), d.explain ?? this.t(`panitia.explain.${d.action}`));
     $("dlg-minutes-field").hidden = d.action !== "extend";
     $("dlg-minutes").value = "5";
     $("dlg-reason").value = "";
     const confirm = $("dlg-action-confirm");
-    confirm.classList.toggle("btn--danger", d.action === "finish" || d.action === "close");
-    setText(confirm, this.t(`panitia.action.${d.action}`));
+    confirm.classList.toggle("btn--danger", d.danger ?? (d.action === "finish" || d.action === "close"));
+    setText(confirm, d.confirm ?? this.t(`panitia.action.${d.action}`));
     showMessage($("dlg-action-error"), "");
     this.updateDialog();
     dialog.showModal();
@@ -359,10 +388,10 @@ class Console {
     if (!d || this.busy) return;
     const reason = $("dlg-reason").value.trim();
     if (!reason) return;
-    const body = { reason };
+    const body = { ...d.body, reason };
     if (d.action === "extend") body.seconds = Number($("dlg-minutes").value) * 60;
     const action = ACTION_PATH[d.action] || d.action;
-    const path = d.scope === "exam" ? `/transparency/${action}`
+    const path = d.path ? d.path : d.scope === "exam" ? `/transparency/${action}`
       : d.scope === "session" ? `/sessions/${encodeURIComponent(d.target)}/${action}`
         : `/candidates/${encodeURIComponent(d.target)}/${action}`;
     this.busy = true;
@@ -372,11 +401,14 @@ class Console {
     setText(confirm, this.t("panitia.working"));
     showMessage($("dlg-action-error"), "");
     try {
-      const res = await api(this.url(path), { method: "POST", body });
+      const res = await api(this.url(path), { method: "POST", body, timeoutMs: d.timeoutMs });
       $("dlg-action").close();
-      const message = res && res.token ? this.t("panitia.new_token", { session: d.target, token: res.token })
-        : this.t("panitia.done");
+      const message = d.done ? d.done(res)
+        : res && res.token ? this.t("panitia.new_token", { session: d.target, token: res.token })
+          : this.t("panitia.done");
       this.toast(message);
+      if (d.after) d.after(res);
+      else if (this.results) this.results.refresh(); // a closed session may have opened the key
       this.refresh();
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
