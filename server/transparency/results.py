@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.components import FormationRules
+from grader.exact import decimal_text
 from grader.regrade import spec_hash
 from server.services.committee import Member, _reason
 from server.services.context import ServiceContext, Tx
@@ -12,6 +14,46 @@ from server.transparency.actions import NOT_REVEALED
 
 MARK_ROLES = ("admin",)
 PROPOSER_ROLES = ("admin",)
+
+
+def rules_view(rules: FormationRules) -> dict[str, Any]:
+    """Every component with its title and scale, the bonus, cap, total pass mark and tie-breaks."""
+    return {
+        "components": [
+            {
+                "code": c.code,
+                "title": c.title,
+                "source": c.source,
+                "weight": decimal_text(c.weight),
+                "max_milli": c.max_milli,
+                "pass_min_milli": c.pass_min_milli,
+            }
+            for c in rules.components
+        ],
+        "bonus_max_milli": rules.bonus_max_milli,
+        "total_cap_milli": rules.total_cap_milli,
+        "pass_total_min_milli": rules.pass_total_min_milli,
+        "tie_breaks": list(rules.tie_breaks),
+    }
+
+
+def items_view(spec_raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """The revealed items as a correction needs them: code, kind, option ids, key in force, rubric lines."""
+    out = []
+    for item in spec_raw.get("items", []):
+        key = item.get("key")
+        lines = [line.get("id") for line in key if isinstance(line, dict)] if isinstance(key, list) else []
+        options = [o.get("id") if isinstance(o, dict) else o for o in item.get("options") or []]
+        out.append(
+            {
+                "code": item.get("code"),
+                "kind": item.get("kind"),
+                "options": options,
+                "key": None if lines else key,
+                "lines": lines,
+            }
+        )
+    return out
 
 
 class ResultsService:
@@ -26,17 +68,27 @@ class ResultsService:
             current = await standing.load_standing(s, found)
             proposals = await regrade.proposals(s, found)
             published = await standing.logged(s, "results.published", exam=found.code)
+            marks = [seq for seq, _d in await standing.logged(s, "score.entered", exam=found.code)]
         return {
             "exam": found.code,
             "key_revealed": found.key_revealed,
             "spec_hash": spec_hash(current.spec),
             "required_approvals": standing.approvals_required(found),
             "corrections_applied": current.applied,
+            "rules": rules_view(current.rules),
+            "items": items_view(current.spec_raw) if found.key_revealed else [],
             "standings": current.results(),
             "published_seq": published[-1][0] if published else None,
-            "proposals": [p.as_json() for p in reversed(proposals)],
+            "proposals": [
+                {**p.as_json(), "marks_since": sum(1 for m in marks if m > p.seq)} for p in reversed(proposals)
+            ],
             **regrade.marks_view(current),
         }
+
+    async def version(self) -> int:
+        """The log's size: the results view changes only when an event is appended (an ETag for polling)."""
+        async with self.ctx.db.read() as s:
+            return await standing.log_size(s)
 
     async def preview(self, who: Member, *, exam: object, corrections: object) -> dict[str, Any]:
         """The dry-run diff of corrections, computed and shown but not logged."""

@@ -13,7 +13,7 @@ from grader.components import BONUS, CandidateScore, FormationRules, build_rules
 from grader.model import ExamSpec, SectionResult
 from grader.ranking import formation_code, formation_results
 from grader.regrade import Correction, apply_corrections_raw
-from server.db.models import Attempt, Candidate, Event, Exam, Upload
+from server.db.models import Attempt, Candidate, Event, Exam, LogHead, Upload
 from server.db.queries import candidates as qc
 from server.db.queries import exams as qe
 from server.errors import not_found
@@ -38,6 +38,11 @@ async def find_exam(session: Any, code: object) -> Exam:
     if exam is None:
         raise not_found("Ujian", "Exam")
     return exam
+
+
+async def log_size(session: Any) -> int:
+    """How many events the log holds (the head row's size)."""
+    return int((await session.execute(select(LogHead.size))).scalar_one_or_none() or 0)
 
 
 def corrections_of(data: dict[str, Any]) -> list[Correction]:

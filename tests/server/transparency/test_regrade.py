@@ -244,3 +244,31 @@ async def test_the_public_results_page_shows_every_publication_and_what_changed(
     assert "telah diumumkan 2 kali" in page
     for secret in ("answers", "pin", "100001"):
         assert secret not in page
+
+
+async def test_the_results_view_describes_rules_and_items_and_revalidates_cheaply(closed: tuple[Server, Any]) -> None:
+    _s, admin = closed
+    r = await admin.get("/panitia/api/results")
+    state = await r.json()
+    assert [(c["code"], c["source"], c["weight"]) for c in state["rules"]["components"]] == [
+        ("tertulis", "exam", "60"),
+        ("wawancara", "entered", "40"),
+    ]
+    assert state["rules"]["total_cap_milli"] == 100_000
+    items = {i["code"]: i for i in state["items"]}
+    assert items["TIK-01"]["key"] == "B"  # revealed: the key in force, for the correction builder
+    assert items["TIK-01"]["options"] == ["A", "B", "C", "D"]
+    etag = r.headers["ETag"]
+    again = await admin.get("/panitia/api/results", headers={"If-None-Match": etag})
+    assert again.status == 304  # nothing logged since
+    seq = (await (await admin.post("/panitia/api/regrade/propose", json={"corrections": [FIX], "reason": "x"})).json())[
+        "seq"
+    ]
+    r = await admin.get("/panitia/api/results", headers={"If-None-Match": etag})
+    assert r.status == 200 and r.headers["ETag"] != etag
+    assert (await r.json())["proposals"][0]["marks_since"] == 0
+    marks = [{"candidate": "P-001", "value": "70"}]
+    await admin.post("/panitia/api/marks", json={"component": "wawancara", "entries": marks, "reason": "w"})
+    state = await (await admin.get("/panitia/api/results")).json()
+    assert state["proposals"][0]["seq"] == seq
+    assert state["proposals"][0]["marks_since"] == 1  # its frozen diff predates this mark

@@ -158,7 +158,22 @@ export class Regrade {
     setText($("regrade-explain"), this.t("panitia.regrade.explain", { n: s.required_approvals ?? "—" }));
     $("regrade-locked").hidden = Boolean(s.key_revealed);
     $("regrade-form").hidden = !(this.isAdmin && s.key_revealed);
+    this.syncItemList(s.items || []);
     this.renderProposals(s);
+  }
+
+  /** Item codes (with their kind and key in force) offered as suggestions in every correction's item field. */
+  syncItemList(items) {
+    let list = $("regrade-items");
+    if (!list) {
+      list = el("datalist", { id: "regrade-items" });
+      $("regrade-form").append(list);
+    }
+    const sig = items.map((i) => `${i.code}:${JSON.stringify(i.key)}`).join("\u0001");
+    if (list.dataset.sig === sig) return;
+    list.dataset.sig = sig;
+    list.replaceChildren(...items.map((i) => el("option", { value: i.code },
+      `${i.kind}${i.key !== null && i.key !== undefined ? ` · ${JSON.stringify(i.key)}` : ""}`)));
   }
 
   // ----- correction rows -------------------------------------------------------------------------------
@@ -173,7 +188,7 @@ export class Regrade {
       kind: el("select", { id: id("kind"), class: "input", dataset: { role: "kind" } },
         KINDS.map((k) => el("option", { value: k }, this.t(`panitia.regrade.kind.${k}`)))),
       item: el("input", { id: id("item"), class: "input input--code", type: "text", autocomplete: "off", spellcheck: "false",
-        dataset: { role: "item" }, placeholder: "TIK-01" }),
+        dataset: { role: "item" }, placeholder: "TIK-01", list: "regrade-items" }),
       mode: el("select", { id: id("mode"), class: "input", dataset: { role: "mode" } },
         ["full_marks", "remove"].map((m) => el("option", { value: m }, this.t(`panitia.regrade.mode.${m}`)))),
       value: el("input", { id: id("value"), class: "input input--code", type: "text", autocomplete: "off",
@@ -402,7 +417,10 @@ export class Regrade {
     if (p.status === "applied") return t("panitia.regrade.applied_at", { seq: p.applied_seq });
     if (p.status === "rejected" && p.rejected) return t("panitia.regrade.rejected_by", p.rejected);
     if (stale) return t("panitia.regrade.stale");
-    if (p.by === this.user.username) return t("panitia.regrade.you_proposed");
+    // The diff was frozen when proposed; marks entered since can move totals and ranks it shows.
+    const later = p.status === "open" && p.marks_since > 0 ? ` ${t("panitia.regrade.marks_since", { n: p.marks_since })}` : "";
+    if (p.by === this.user.username) return t("panitia.regrade.you_proposed") + later;
+    if (later) return later.trim();
     if ((p.approvals || []).some((a) => a.by === this.user.username)) return t("panitia.regrade.you_approved");
     return "";
   }

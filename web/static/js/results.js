@@ -181,10 +181,11 @@ export class Results {
     return code;
   }
 
-  /** A component's title: the committee-entered ones come with one; the exam's own are named by code. */
+  /** A component's title from the exam's rules (every component, exam-scored or entered). */
   componentTitle(code) {
     if (code === BONUS) return this.t("panitia.marks.bonus");
-    const found = (this.state?.components || []).find((c) => c.code === code);
+    const all = [...(this.state?.rules?.components || []), ...(this.state?.components || [])];
+    const found = all.find((c) => c.code === code);
     return found?.title || code;
   }
 
@@ -219,7 +220,9 @@ export class Results {
   updateFormation(node, f) {
     const rows = f.rows || [];
     setText(node.querySelector(".formation__count"), this.t("panitia.results.formation_count", { n: rows.length }));
-    const codes = [...new Set(rows.flatMap((r) => (r.components || []).map((c) => c.code)))];
+    // Columns follow the rules, so an absent candidate (who has no component values) keeps them aligned.
+    const ruled = (this.state?.rules?.components || []).map((c) => c.code);
+    const codes = ruled.length ? ruled : [...new Set(rows.flatMap((r) => (r.components || []).map((c) => c.code)))];
     const sig = codes.join("\u0001");
     if (node.dataset.columns !== sig) {
       node.dataset.columns = sig;
