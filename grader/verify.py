@@ -38,7 +38,16 @@ from grader.bundle import (
 )
 from grader.checkpoint import Checkpoint, open_checkpoint
 from grader.commitment import verify_commitment
-from grader.components import BONUS, ENTERED, CandidateScore, FormationRules, build_rules, default_rules, exam_sections
+from grader.components import (
+    BONUS,
+    ENTERED,
+    CandidateScore,
+    FormationRules,
+    build_rules,
+    default_rules,
+    exam_sections,
+    rules_to_raw,
+)
 from grader.errors import KeyFormatError, VerificationError
 from grader.files import CachedFiles
 from grader.merkle import leaf_hash, verify_consistency, verify_inclusion
@@ -1317,6 +1326,8 @@ class BundleVerifier:
         versions = self.spec_versions
         if versions is not None and scoring.get("spec") != versions[-1][0]:
             self.fail("scoring.json", "the spec in scoring.json is not the revealed key plus the logged corrections")
+        if self.rules is not None and "rules" in scoring and scoring["rules"] != rules_to_raw(self.rules):
+            self.fail("scoring.json", "the rules in scoring.json are not the manifest's scoring rules")
 
 
 # -- entry points ----------------------------------------------------------------------------------

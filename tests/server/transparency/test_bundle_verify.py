@@ -316,3 +316,11 @@ async def test_a_changed_committee_mark_changes_the_recomputed_ranking(bundle_di
     report = check(bundle_dir, exam_day, external=False)
     assert failed(report) == {"results"}
     assert any("P-007" in m and "published status ranked" in m for m in report.check("results").failures)
+
+
+async def test_scoring_json_must_state_the_manifests_rules(bundle_dir: Path, exam_day: ExamDay) -> None:
+    scoring = json.loads((bundle_dir / "scoring.json").read_text())
+    scoring["rules"]["components"][0]["weight"] = "70"
+    (bundle_dir / "scoring.json").write_text(json.dumps(scoring))
+    report = check(bundle_dir, exam_day)
+    assert failed(report) == {"scoring.json"}
