@@ -9,6 +9,10 @@ edges; viewers are raw websocket clients (offering permessage-deflate like brows
 processes. Servers are pinned to --server-cpu, the load generator to --load-cpu. Every payload carries
 ``t`` (ms when the feed was told), so delivery latency is commit-to-viewer. The Node reference
 (bench/node/server.js, socket.io 4.8) receives the very same delta JSON on stdin and broadcasts it.
+Besides latency and CPU it reports who missed or got late which deltas (every viewer the same deltas, or
+the same viewers every time?) and, for our edges, deliveries per path from their ``stats`` (direct
+websocket write, Engine.IO queue, skipped), drops, pings and resyncs over the window. Deltas stamped in
+the window may land up to ``--grace`` seconds after it and still count.
 All traffic stays on 127.0.0.1; every loop is bounded in count and time.
 """
 
@@ -74,6 +78,7 @@ def rss_bytes(pid: int) -> int:
 
 _PING = b"2"
 _DELTA = b'42/live,["delta"'
+_SNAPSHOT = b'42/live,["snapshot"'
 _T = b'"t":'
 
 
@@ -84,14 +89,18 @@ def _client_frame(payload: bytes, mask: bytes) -> bytes:
 
 
 class _Viewer:
-    __slots__ = ("buf", "inflate", "mask", "sock", "state")
+    __slots__ = ("buf", "got", "index", "inflate", "late", "mask", "snaps", "sock", "state")
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, index: int) -> None:
         self.sock = sock
+        self.index = index  # connect order within its worker
         self.state = 0  # 0 tcp connecting, 1 upgrade sent, 2 ws open, 3 namespace connected/joined
         self.buf = b""
         self.mask = os.urandom(4)
         self.inflate: Any = None
+        self.got = 0  # deltas of the window received
+        self.late = 0  # ... of which later than --late-ms
+        self.snaps = 0  # snapshots received (1 on join; more = resyncs)
 
 
 def viewer_worker(
@@ -100,9 +109,10 @@ def viewer_worker(
     n: int,
     fid: str,
     cpu: int,
-    window: tuple[float, float],
+    window: tuple[float, float, float],
     deadline: float,
     connect_rate: int,
+    late_ms: float = 500.0,
 ) -> None:
     """Connect ``n`` viewers round-robin over ports, join ``fid``, record delta latencies in the window."""
     os.sched_setaffinity(0, {cpu})
@@ -110,9 +120,11 @@ def viewer_worker(
     ep = select.epoll()
     viewers: dict[int, _Viewer] = {}
     lat = array("f")
-    counts = {"joined": 0, "closed": 0, "failed": 0, "received": 0, "pings": 0, "deflate": 0}
-    w0, w1 = window
+    counts = {"joined": 0, "closed": 0, "failed": 0, "received": 0, "pings": 0, "deflate": 0, "lost_got": 0}
+    per_t: dict[int, list[int]] = {}  # delta t -> [viewers that got it, of which late]
+    w0, w1, w_end = window  # deltas stamped in [w0, w1) count; in-flight ones may land until w_end
     start_cpu = None
+    used: float | None = None
     upgrade = (
         "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
         "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
@@ -136,6 +148,7 @@ def viewer_worker(
         else:
             counts["closed"] += 1
             counts["joined"] -= 1
+            counts["lost_got"] += v.got
 
     def handle_payload(v: _Viewer, payload: bytes) -> None:
         if payload.startswith(_DELTA):
@@ -144,8 +157,19 @@ def viewer_worker(
             j = payload.find(b",", i)
             t = int(payload[i + 4 : j])
             if w0 <= t / 1000.0 < w1:
-                lat.append(now - t)
+                ms = now - t
+                lat.append(ms)
                 counts["received"] += 1
+                v.got += 1
+                slot = per_t.get(t)
+                if slot is None:
+                    slot = per_t[t] = [0, 0]
+                slot[0] += 1
+                if ms > late_ms:
+                    v.late += 1
+                    slot[1] += 1
+        elif payload.startswith(_SNAPSHOT):
+            v.snaps += 1
         elif payload == _PING:
             v.sock.send(_client_frame(b"3", v.mask))
             counts["pings"] += 1
@@ -201,7 +225,7 @@ def viewer_worker(
                 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 with contextlib.suppress(BlockingIOError):
                     s.connect(("127.0.0.1", port))
-                fresh = _Viewer(s)
+                fresh = _Viewer(s, opened)
                 fresh.buf = str(port).encode()
                 viewers[s.fileno()] = fresh
                 ep.register(s.fileno(), select.EPOLLOUT | select.EPOLLIN)
@@ -210,7 +234,9 @@ def viewer_worker(
             next_batch = now + 0.05
         if start_cpu is None and time.time() >= w0:
             start_cpu = time.process_time()
-        if time.time() >= w1 and start_cpu is not None:
+        if used is None and start_cpu is not None and time.time() >= w1:
+            used = time.process_time() - start_cpu
+        if time.time() >= w_end and used is not None:
             break
         for fd, ev in ep.poll(0.05):
             found = viewers.get(fd)
@@ -263,8 +289,19 @@ def viewer_worker(
                     frames(fd, v, rest)
                 continue
             frames(fd, v, data)
-    used = time.process_time() - (start_cpu or time.process_time())
-    out.send({"counts": counts, "lat": lat.tobytes(), "cpu": used, "viewers": len(viewers)})
+    if used is None:
+        used = time.process_time() - (start_cpu or time.process_time())
+    joined = [v for v in viewers.values() if v.state == 3]
+    out.send(
+        {
+            "counts": counts,
+            "lat": lat.tobytes(),
+            "cpu": used,
+            "viewers": len(viewers),
+            "per_viewer": [(v.index, v.got, v.late, v.snaps) for v in joined],
+            "per_t": per_t,
+        }
+    )
     for v in viewers.values():
         v.sock.close()
 
@@ -495,9 +532,10 @@ async def run_scenario(kind: str, args: argparse.Namespace, base_port: int) -> d
                     n,
                     fid,
                     load_cpu,
-                    (w0, w1),
-                    time.monotonic() + connect_s + args.settle + args.window + 30,
+                    (w0, w1, w1 + args.grace),
+                    time.monotonic() + connect_s + args.settle + args.window + args.grace + 30,
                     args.connect_rate // workers,
+                    args.late_ms,
                 ),
             )
             p.start()
@@ -507,8 +545,10 @@ async def run_scenario(kind: str, args: argparse.Namespace, base_port: int) -> d
         await asyncio.sleep(max(0.0, w0 - time.time()))
         cpu0 = sum(cpu_seconds(p.pid) for p in server.procs)
         rss_joined = sum(rss_bytes(p.pid) for p in server.procs)
+        paths0 = await edge_paths(server)
         await asyncio.sleep(max(0.0, w1 - time.time()))
         cpu1 = sum(cpu_seconds(p.pid) for p in server.procs)
+        paths1 = await edge_paths(server)
         results = [await asyncio.get_running_loop().run_in_executor(None, pipe.recv) for pipe in pipes]
         await driver
         for p in procs:
@@ -519,13 +559,21 @@ async def run_scenario(kind: str, args: argparse.Namespace, base_port: int) -> d
     lat = array("f")
     counts: dict[str, int] = {}
     gen_cpu = 0.0
+    per_viewer: list[tuple[int, int, int, int]] = []
+    per_t: dict[int, list[int]] = {}
     for r in results:
         lat.frombytes(r["lat"])
         gen_cpu += r["cpu"]
         for k, v in r["counts"].items():
             counts[k] = counts.get(k, 0) + v
+        per_viewer.extend(r["per_viewer"])
+        for t, (got, late) in r["per_t"].items():
+            slot = per_t.setdefault(t, [0, 0])
+            slot[0] += got
+            slot[1] += late
     in_window = [t for t in published if w0 <= t / 1000 < w1]
     expected = len(in_window) * args.viewers
+    who = who_missed(in_window, per_viewer, per_t)
     lat_sorted = sorted(lat)
 
     def pct(q: float) -> float:
@@ -553,6 +601,63 @@ async def run_scenario(kind: str, args: argparse.Namespace, base_port: int) -> d
         "deflate_accepted": counts.get("deflate", 0),
         "pings_answered": counts.get("pings", 0),
         "generator_cpu_pct": gen_cpu * 100 / args.window,
+        **who,
+        "edge_paths": {k: paths1.get(k, 0) - paths0.get(k, 0) for k in paths1} if paths1 else None,
+    }
+
+
+async def edge_paths(server: Server) -> dict[str, int]:
+    """Sum of the edges' fan-out counters (``/live/api/health``): deliveries per path, drops, resyncs."""
+    if server.kind != "ours":
+        return {}
+    import urllib.request
+
+    def fetch(port: int) -> dict[str, int]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/live/api/health", timeout=10) as r:
+            return dict(json.load(r).get("fanout", {}))
+
+    total: dict[str, int] = {}
+    loop = asyncio.get_running_loop()
+    for port in server.ports:
+        for k, v in (await loop.run_in_executor(None, fetch, port)).items():
+            total[k] = total.get(k, 0) + v
+    return total
+
+
+def who_missed(
+    in_window: list[int], per_viewer: list[tuple[int, int, int, int]], per_t: dict[int, list[int]]
+) -> dict[str, Any]:
+    """Is the loss (and the lateness) spread over everyone, or the same few viewers every time?
+
+    ``per_viewer`` holds (connect order, deltas got, of which late, snapshots) for viewers still joined at
+    the end; ``per_t`` the viewers that got each delta. A delta nobody got was lost before the fan-out
+    (publisher, Redis, or the edge's sequence check); a viewer that misses many was lost in the fan-out.
+    """
+    n_events = len(in_window)
+    n = len(per_viewer)
+    missing = sorted((max(0, n_events - got) for _, got, _, _ in per_viewer), reverse=True)
+    late = sorted((lt for _, _, lt, _ in per_viewer), reverse=True)
+    top = max(1, n // 100)
+    lost_all = sum(1 for t in in_window if per_t.get(t, [0])[0] == 0)
+    partial = sum(1 for t in in_window if 0 < per_t.get(t, [0])[0] < n)
+    late_viewers = [idx for idx, _, lt, _ in per_viewer if lt]
+    return {
+        "deltas_nobody_got": lost_all,
+        "deltas_some_missed": partial,
+        "viewers_missing_any": sum(1 for m in missing if m),
+        "missing_total": sum(missing),
+        "missing_top1pct_share": sum(missing[:top]) / sum(missing) if sum(missing) else 0.0,
+        "viewers_late_any": len(late_viewers),
+        "late_total": sum(late),
+        "late_top1pct_share": sum(late[:top]) / sum(late) if sum(late) else 0.0,
+        "deltas_with_late": sum(1 for t in in_window if per_t.get(t, [0, 0])[1]),
+        "late_viewers_median_connect_order": statistics.median(late_viewers) if late_viewers else None,
+        "viewers_resynced": sum(1 for *_, snaps in per_viewer if snaps > 1),
+        "late_deltas": [
+            (time.strftime("%H:%M:%S", time.localtime(t / 1000)) + f".{t % 1000:03d}", per_t[t][1], per_t[t][0])
+            for t in in_window
+            if t in per_t and per_t[t][1] > n // 10
+        ],
     }
 
 
@@ -577,6 +682,28 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     print(" | ".join(c for c, _ in cols))
     for r in rows:
         print(" | ".join(f.format(r[c]) for c, f in cols))
+    who = [
+        "deltas_nobody_got",
+        "deltas_some_missed",
+        "viewers_missing_any",
+        "missing_total",
+        "missing_top1pct_share",
+        "viewers_late_any",
+        "late_total",
+        "late_top1pct_share",
+        "deltas_with_late",
+        "late_viewers_median_connect_order",
+        "viewers_resynced",
+    ]
+    for r in rows:
+        print(
+            f"  {r['server']}: "
+            + ", ".join(f"{k}={r[k]:.3g}" if isinstance(r[k], float) else f"{k}={r[k]}" for k in who)
+        )
+        if r.get("late_deltas"):
+            print(f"  {r['server']} deltas late for >10% of viewers (stamped at, late, got): {r['late_deltas']}")
+        if r.get("edge_paths"):
+            print(f"  {r['server']} edge counters over the window: {r['edge_paths']}")
 
 
 def main() -> None:
@@ -591,6 +718,10 @@ def main() -> None:
     ap.add_argument("--connect-rate", type=int, default=2000, help="new connections per second")
     ap.add_argument("--per-worker", type=int, default=9_000, help="viewers per generator process")
     ap.add_argument("--coalesce-ms", type=int, default=200)
+    ap.add_argument("--late-ms", type=float, default=500.0, help="a delivery later than this counts as late")
+    ap.add_argument(
+        "--grace", type=float, default=3.0, help="s after the window in which deltas stamped inside it may still land"
+    )
     ap.add_argument("--server-cpu", type=int, default=0)
     ap.add_argument("--load-cpu", type=int, default=1)
     ap.add_argument("--redis", default=os.environ.get("UJIAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))

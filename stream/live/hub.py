@@ -43,12 +43,19 @@ class Replica:
     head: JsonObj = field(default_factory=dict)  # everything in the snapshot except rows
     rows: dict[str, JsonObj] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    ahead: str | None = None
+    """The store's version when a check last found it ahead of this replica (maybe just a delta in flight)."""
     _json: bytes | None = None
     _frame: Encoded | None = None
 
     @property
     def version(self) -> str:
         return f"{self.epoch}.{self.seq}"
+
+    def reached(self, version: str) -> bool:
+        """Has this replica got at least as far as ``version`` (same epoch, same or later seq)?"""
+        epoch, _, seq = version.rpartition(".")
+        return epoch == self.epoch and seq.isdigit() and self.seq >= int(seq)
 
     def load(self, raw: bytes) -> None:
         snap = json.loads(raw)
@@ -209,7 +216,7 @@ class LiveHub:
             if delta.get("epoch") == rep.epoch and seq == rep.seq + 1:
                 rep.apply(delta, snapshot)
                 if self.sio.room_size(PUBLIC_NS, room_of(fid)):
-                    self.sio.broadcast(PUBLIC_NS, room_of(fid), self.sio.encode(PUBLIC_NS, "delta", delta))
+                    await self.sio.broadcast(PUBLIC_NS, room_of(fid), self.sio.encode(PUBLIC_NS, "delta", delta))
                 return
             await self._reload(rep)
 
@@ -226,7 +233,7 @@ class LiveHub:
         rep.load(raw)
         if rep.version != before:
             self.resyncs += 1
-            self.sio.broadcast(PUBLIC_NS, room_of(rep.fid), rep.frame(self.sio))
+            await self.sio.broadcast(PUBLIC_NS, room_of(rep.fid), rep.frame(self.sio))
 
     async def _on_emit(self, event: str, args: Sequence[Any], namespace: str, room: str | None) -> bool:
         if namespace != PUBLIC_NS or event != "delta" or not args or not isinstance(args[0], dict):
@@ -243,7 +250,13 @@ class LiveHub:
                 self._note_store_error(exc)
 
     async def revalidate(self) -> None:
-        """Compare every replica with the store's version; reload those that moved without us."""
+        """Compare every replica with the store's version; reload those that moved without us.
+
+        The feed writes the store before it publishes the delta, so a store found ahead may only mean a
+        delta is on its way: a replica is reloaded when it has still not reached, by the next check, the
+        version the store had at this one. (Reloading at once replaced that delta by a snapshot for the
+        whole room, about once a minute at four deltas a second.)
+        """
         fids = list(self._replicas)
         versions = await self.store.versions(fids)
         if not self._store_ok:
@@ -251,9 +264,16 @@ class LiveHub:
             self._store_ok = True
         for fid, version in zip(fids, versions, strict=True):
             rep = self._replicas.get(fid)
-            if rep is not None and version is not None and version != rep.version:
+            if rep is None or version is None or version == rep.version:
+                if rep is not None:
+                    rep.ahead = None
+                continue
+            behind, rep.ahead = rep.ahead, version
+            if behind is not None and not rep.reached(behind):
                 async with rep.lock:
-                    await self._reload(rep)
+                    if not rep.reached(behind):  # (a delta may have come while we waited for the lock)
+                        rep.ahead = None
+                        await self._reload(rep)
         await self._load_index()
 
     def _note_store_error(self, exc: Exception) -> None:
@@ -374,7 +394,7 @@ class CommitteeHub:
         room = f"c:{update.session}"
         if self.sio.room_size(COMMITTEE_NS, room):
             payload = {"session": update.session, "seq": seq, "rows": list(update.rows), "gone": list(update.gone)}
-            self.sio.broadcast(COMMITTEE_NS, room, self.sio.encode(COMMITTEE_NS, "delta", payload))
+            await self.sio.broadcast(COMMITTEE_NS, room, self.sio.encode(COMMITTEE_NS, "delta", payload))
 
 
 def etag_of(body: bytes) -> str:

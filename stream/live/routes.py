@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from aiohttp import web
@@ -149,7 +149,13 @@ async def _api_snapshot(request: web.Request) -> web.Response:
 async def _api_health(request: web.Request) -> web.Response:
     live = request.app[keys.LIVE]
     return web.json_response(
-        {"ok": True, "role": live.settings.role, "connected": live.sio.connected, "viewers": live.hub.viewers()},
+        {
+            "ok": True,
+            "role": live.settings.role,
+            "connected": live.sio.connected,
+            "viewers": live.hub.viewers(),
+            "fanout": {**asdict(live.sio.stats), "resyncs": live.hub.resyncs},
+        },
         headers={"Cache-Control": "no-store"},
     )
 

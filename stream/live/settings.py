@@ -52,6 +52,7 @@ class LiveSettings:
             "UJIAN_LIVE_PING_INTERVAL_S": ("ping_interval_s", float),
             "UJIAN_LIVE_PING_TIMEOUT_S": ("ping_timeout_s", float),
             "UJIAN_LIVE_MAX_BACKLOG_BYTES": ("max_backlog_bytes", int),
+            "UJIAN_LIVE_REVALIDATE_S": ("revalidate_s", float),
         }
         for var, (name, kind) in numeric.items():
             if env.get(var):

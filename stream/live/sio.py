@@ -2,18 +2,25 @@
 
 Why this exists: python-socketio's stock manager gives every recipient of a broadcast its own task and
 queue, and aiohttp compresses every websocket separately. Here a broadcast is encoded once into a complete
-websocket frame and the same bytes are written to every recipient's transport, synchronously and in order.
-Compression is never negotiated (browsers offer it; declining is allowed by RFC 7692). A recipient whose
-unsent backlog passes ``max_backlog_bytes`` is dropped (its transport aborted): its client reconnects and
-resyncs from the snapshot, and nobody else waits for it.
+websocket frame and the same bytes are written to every recipient's transport, in order. Compression is
+never negotiated (browsers offer it; declining is allowed by RFC 7692). A recipient whose unsent backlog
+passes ``max_backlog_bytes`` is dropped (its transport aborted): its client reconnects and resyncs from the
+snapshot, and nobody else waits for it.
+
+One path per client: once a websocket is open, *every* frame for it (Engine.IO's own packets, pings,
+per-client sends, broadcasts) is written to its transport at the moment it is sent, so a client receives
+frames in the order they were sent. (Engine.IO's stock handler queues packets for a writer task per
+socket; writing broadcasts around that queue let a broadcast overtake a packet the writer had just taken.)
+Polling clients keep Engine.IO's queue, bounded. Pings come from one ping wheel rather than a task per
+client, and a broadcast to a large room yields to the event loop every ``chunk`` recipients.
 
 Everything that spans processes still goes through python-socketio's own ``AsyncRedisManager`` (the
 exam server publishes with a write-only manager; every edge's manager listens), so Redis remains the
 engine that joins processes; only the last, local step of delivery is replaced.
 
-This module leans on a few internals of python-engineio/python-socketio (the aiohttp websocket driver
-slot, ``AsyncSocket``'s queue and upgrade flags, the manager's room table), so the versions are pinned in
-``SUPPORTED``; tests/stream/live/test_sio.py exercises every one of them.
+This module leans on internals of python-engineio/python-socketio (the aiohttp websocket driver slot,
+``AsyncSocket``'s queue, flags, ``receive``/``close``/``schedule_ping``, the manager's room table), so the
+versions are pinned in ``SUPPORTED``; tests/stream/live/test_sio.py and test_fanout_paths.py exercise them.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import logging
 import random
 import struct
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from importlib import metadata
@@ -77,6 +84,9 @@ def ws_frame(payload: bytes, opcode: int = _OP_TEXT) -> bytes:
     return header + payload
 
 
+_PING_FRAME: Final = ws_frame(b"2")
+
+
 @dataclass(frozen=True, slots=True)
 class Encoded:
     """One Socket.IO event, encoded once: the websocket frame and the Engine.IO packet for polling clients."""
@@ -95,63 +105,117 @@ class FanoutStats:
 
     deliveries: int = 0
     """Frames written to websockets or queued for polling clients."""
+    direct: int = 0
+    """Of those: written straight to a websocket's transport."""
+    queued: int = 0
+    """Of those: put on Engine.IO's per-socket queue (polling, upgrading, or packets already waiting)."""
+    skipped: int = 0
+    """Recipients in a room that got nothing: transport closing, socket gone or closed."""
     broadcasts: int = 0
     dropped: int = 0
     """Viewers cut off because they fell too far behind (they reconnect and resync)."""
+    pings: int = 0
+    timeouts: int = 0
+    """Clients closed because they did not answer a ping within the ping timeout."""
     connects: int = 0
     disconnects: int = 0
 
 
 class _Conn:
-    """Engine.IO's websocket driver for aiohttp, with no compression and a synchronous, bounded write."""
+    """One websocket, served by us instead of Engine.IO's stock handler: after the handshake every packet for
+    the socket (Engine.IO's own, per-client sends, broadcasts) is written to the transport at once, in call
+    order, with no queue and no writer task; the read loop hands incoming packets to Engine.IO."""
 
-    __slots__ = ("eio_sid", "handler", "owner", "sock", "transport", "ws")
+    __slots__ = ("owner", "sock", "transport", "ws")
+
+    transport: asyncio.Transport
+    ws: web.WebSocketResponse
 
     def __init__(self, owner: LiveSocketServer, handler: Callable[[Any], Awaitable[None]], server: Any) -> None:
         self.owner = owner
-        self.handler = handler
-        self.sock: AsyncSocket = handler.__self__  # type: ignore[attr-defined]  # Engine.IO passes a bound method
-        self.eio_sid: str = self.sock.sid
-        self.transport: asyncio.Transport | None = None
-        self.ws: web.WebSocketResponse | None = None
+        self.sock = _adopt(handler.__self__, owner)  # type: ignore[attr-defined]  # Engine.IO passes a bound method
 
     async def __call__(self, environ: Environ) -> web.WebSocketResponse:
         request: web.Request = environ["aiohttp.request"]
         ws = web.WebSocketResponse(max_msg_size=self.owner.max_message_bytes, compress=False, autoping=True)
         await ws.prepare(request)
-        self.ws = ws
-        self.transport = request.transport
-        self.owner._conns[self.eio_sid] = self
+        assert request.transport is not None  # prepare() succeeded on a live connection
+        self.ws, self.transport = ws, request.transport
+        sock = self.sock
+        if sock.connected and not await self._upgrade():
+            return ws  # a failed probe: the client carries on polling
+        sock.connected = sock.upgraded = True
+        sock.upgrading = False
         try:
-            await self.handler(self)
+            self._go_direct()
+            await self._read()
         finally:
-            if self.owner._conns.get(self.eio_sid) is self:
-                del self.owner._conns[self.eio_sid]
+            if self.owner._conns.get(sock.sid) is self:
+                del self.owner._conns[sock.sid]
+            await sock.close(wait=False, abort=True, reason=sock.server.reason.TRANSPORT_CLOSE)
+            if not self.transport.is_closing():
+                self.transport.close()
         return ws
 
-    async def close(self) -> None:
-        if self.ws is not None:
-            await self.ws.close()
-
-    async def send(self, message: str | bytes) -> None:
-        """Engine.IO's writer task sends pings and per-client packets through here, in the same byte stream."""
-        if isinstance(message, str):
-            frame = ws_frame(message.encode("utf-8"), _OP_TEXT)
-        else:
-            frame = ws_frame(message, _OP_BINARY)
-        if not self.write(frame):
-            raise ConnectionResetError("websocket closed or dropped")
-
-    async def wait(self) -> str | bytes:
-        assert self.ws is not None
+    async def _recv(self) -> Any:
+        """The next Engine.IO packet, or None when the websocket closed or sent something unreadable."""
         msg = await self.ws.receive()
-        if not isinstance(msg.data, (bytes, str)):
-            raise OSError("websocket closed")
-        return msg.data
+        if not isinstance(msg.data, (bytes, str)) or not msg.data:
+            return None
+        try:
+            return eio_packet.Packet(encoded_packet=msg.data)
+        except Exception:
+            return None
+
+    async def _upgrade(self) -> bool:
+        """The polling-to-websocket probe (Engine.IO v4), as Engine.IO's own handler does it."""
+        sock = self.sock
+        sock.upgrading = True
+        pkt = await self._recv()
+        if pkt is None or pkt.packet_type != eio_packet.PING or pkt.data != "probe":
+            sock.upgrading = False
+            return False
+        self.send_packet(eio_packet.Packet(eio_packet.PONG, data="probe").encode())
+        sock.queue.put_nowait(eio_packet.Packet(eio_packet.NOOP))  # ends the pending poll
+        pkt = await self._recv()
+        if pkt is None or pkt.packet_type != eio_packet.UPGRADE:
+            sock.upgrading = False
+            return False
+        return True
+
+    def _go_direct(self) -> None:
+        """Write what Engine.IO queued so far (its OPEN packet, or what arrived mid-upgrade), then switch the
+        socket to direct writes, all without yielding: nothing can be sent in between or overtake it."""
+        queue = self.sock.queue
+        while not queue.empty():
+            pkt = queue.get_nowait()
+            queue.task_done()
+            if pkt is not None:
+                self.send_packet(pkt.encode())
+        self.sock.conn = self
+        self.owner._conns[self.sock.sid] = self
+
+    async def _read(self) -> None:
+        sock = self.sock
+        while not sock.closed:
+            pkt = await self._recv()
+            if pkt is None:
+                return
+            try:
+                await sock.receive(pkt)
+            except engineio.exceptions.UnknownPacketError:
+                continue
+            except engineio.exceptions.SocketIsClosedError:
+                return
+
+    def send_packet(self, message: str | bytes) -> bool:
+        if isinstance(message, str):
+            return self.write(ws_frame(message.encode("utf-8"), _OP_TEXT))
+        return self.write(ws_frame(message, _OP_BINARY))
 
     def write(self, frame: bytes) -> bool:
         transport = self.transport
-        if transport is None or transport.is_closing():
+        if transport.is_closing():
             return False
         if transport.get_write_buffer_size() > self.owner.max_backlog_bytes:
             self.owner._drop_ws(self)
@@ -160,21 +224,104 @@ class _Conn:
         return True
 
 
-class _JitterSocket(AsyncSocket):  # type: ignore[misc]
-    """Spreads the first ping of each client over the interval, so a connect storm does not become a
-    ping storm every interval after it (the clients' pongs keep the phases apart from then on)."""
+class _LiveSocket(AsyncSocket):  # type: ignore[misc]
+    """Engine.IO's socket with two changes. Once its websocket is up (``conn`` set), a packet is written at
+    once instead of queued for a writer task. Pings come from the server's one ping wheel instead of a
+    sleeping task per client (the first one jittered, so a connect storm does not become a ping storm)."""
 
-    jitter: float = 0.5
+    conn: _Conn | None = None
+    owner: LiveSocketServer | None = None
+    pinged: bool = False
+    last_ping: float | None
 
-    async def _send_ping(self) -> None:
-        delay = self.server.ping_interval
-        if not self.__dict__.get("_first_ping_sent"):
-            self._first_ping_sent = True
+    async def send(self, pkt: Any) -> None:
+        conn = self.conn
+        if conn is None:
+            await super().send(pkt)
+        elif not self.closed:
+            conn.send_packet(pkt.encode())
+            if pkt.packet_type == eio_packet.CLOSE:
+                conn.transport.close()  # after the bytes already written
+
+    async def close(self, wait: bool = True, abort: bool = False, reason: Any = None) -> None:
+        was_open = not self.closed and not self.closing
+        await super().close(wait=wait, abort=abort, reason=reason)
+        if was_open and self.conn is None:
+            self.queue.put_nowait(None)  # a pending long-poll returns now, not at its timeout
+
+    def schedule_ping(self) -> None:
+        if self.owner is None:
+            super().schedule_ping()
+        elif self.last_ping:
+            self.last_ping = None
+            self.owner._pings.schedule(self)
+
+
+def _adopt(sock: Any, owner: LiveSocketServer) -> _LiveSocket:
+    """Make Engine.IO's socket one of ours (same object, subclass with the changes above)."""
+    if type(sock) is AsyncSocket:
+        sock.__class__ = _LiveSocket
+        sock.owner = owner
+    return sock  # type: ignore[no-any-return]
+
+
+class _PingWheel:
+    """Every client's Engine.IO pings and ping timeouts, from one task ticking a few times a second."""
+
+    def __init__(self, owner: LiveSocketServer, interval_s: float, timeout_s: float, jitter: float) -> None:
+        self.owner = owner
+        self.interval_s = interval_s
+        self.timeout_s = timeout_s
+        self.jitter = jitter
+        self.tick_s = min(0.25, interval_s / 4)
+        self._due: dict[int, list[tuple[_LiveSocket, float]]] = {}
+        """tick number -> (socket, 0.0 to ping it | the ping's time to check it answered)"""
+        self._task: asyncio.Task[None] | None = None
+
+    def _at(self, delay_s: float, sock: _LiveSocket, stamp: float) -> None:
+        slot = int((time.monotonic() + delay_s) / self.tick_s) + 1
+        self._due.setdefault(slot, []).append((sock, stamp))
+
+    def schedule(self, sock: _LiveSocket) -> None:
+        delay = self.interval_s
+        if not sock.pinged:
+            sock.pinged = True
             delay *= 1.0 - random.random() * self.jitter
-        await asyncio.sleep(delay)
-        if not self.closing and not self.closed:
-            self.last_ping = time.time()
-            await self.send(eio_packet.Packet(eio_packet.PING))
+        self._at(delay, sock, 0.0)
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        while self._due:
+            await asyncio.sleep(self.tick_s)
+            now = int(time.monotonic() / self.tick_s)
+            for slot in sorted(k for k in self._due if k <= now):
+                for sock, stamp in self._due.pop(slot):
+                    if sock.closing or sock.closed:
+                        continue
+                    if stamp:
+                        self._check(sock, stamp)
+                    else:
+                        self._ping(sock)
+
+    def _ping(self, sock: _LiveSocket) -> None:
+        self.owner.stats.pings += 1
+        sock.last_ping = stamp = time.time()
+        if sock.conn is not None:
+            sock.conn.write(_PING_FRAME)
+        elif sock.queue.qsize() < self.owner.max_queued_packets:
+            sock.queue.put_nowait(eio_packet.Packet(eio_packet.PING))
+        self._at(self.timeout_s, sock, stamp)
+
+    def _check(self, sock: _LiveSocket, stamp: float) -> None:
+        if sock.last_ping == stamp:  # no pong since that ping
+            self.owner.stats.timeouts += 1
+            self.owner._background_task(self.owner._expire(sock))
+
+    def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        self._due.clear()
 
 
 def _args(data: Any) -> list[Any]:
@@ -252,15 +399,22 @@ class LiveSocketServer:
         max_backlog_bytes: int = 256 * 1024,
         max_queued_packets: int = 512,
         max_message_bytes: int = 64 * 1024,
+        chunk: int = 1000,
         cors_allowed_origins: str | list[str] | None = None,
     ) -> None:
         self.max_backlog_bytes = max_backlog_bytes
         self.max_queued_packets = max_queued_packets
         self.max_message_bytes = max_message_bytes
+        self.chunk = max(1, chunk)
+        """Recipients written per event-loop turn in a broadcast."""
         self.stats = FanoutStats()
         self._conns: dict[str, _Conn] = {}
+        """Open websockets by Engine.IO sid: these are written directly."""
+        self._busy: dict[tuple[str, str | None], tuple[int, asyncio.Lock]] = {}
+        """Rooms with a chunked broadcast under way: (broadcasts using the lock, the lock)."""
         self._emit_handlers: list[EmitHandler] = []
         self._background: set[asyncio.Future[Any]] = set()
+        self._pings = _PingWheel(self, ping_interval_s, ping_timeout_s, ping_jitter)
         manager: _LocalManager | _RedisManager
         if redis_url:
             manager = _RedisManager(
@@ -279,17 +433,15 @@ class LiveSocketServer:
             ping_timeout=ping_timeout_s,
             max_http_buffer_size=max_message_bytes,
             cors_allowed_origins=cors_allowed_origins,
+            monitor_clients=False,  # the ping wheel checks ping timeouts
         )
         eio = self._sio.eio
         # Our websocket driver in this server's copy of the driver table (the module's table stays stock).
         eio._async = {**eio._async, "websocket": partial(_Conn, self)}
         stock_connect = eio.handlers["connect"]
-        jitter = ping_jitter
 
         async def on_eio_connect(eio_sid: str, environ: Environ) -> Any:
-            sock = eio.sockets.get(eio_sid)
-            if type(sock) is AsyncSocket and jitter > 0:
-                sock.__class__ = _JitterSocket
+            _adopt(eio.sockets.get(eio_sid), self)  # before Engine.IO schedules a ping or opens a websocket
             self.stats.connects += 1
             return await stock_connect(eio_sid, environ)
 
@@ -324,6 +476,7 @@ class LiveSocketServer:
             self._manager.initialize()
 
     async def close(self) -> None:
+        self._pings.close()
         thread = getattr(self._manager, "thread", None)
         if isinstance(thread, asyncio.Task):
             thread.cancel()
@@ -376,34 +529,69 @@ class LiveSocketServer:
             raise TypeError("binary payloads do not take the fast path; send JSON-able data")
         return Encoded(ws_frame(("4" + text).encode("utf-8")), eio_packet.Packet(eio_packet.MESSAGE, text))
 
-    def broadcast(self, namespace: str, room: str | None, enc: Encoded) -> int:
-        """Write ``enc`` to everyone in ``room`` of ``namespace`` on this process; returns the recipients."""
+    async def broadcast(self, namespace: str, room: str | None, enc: Encoded) -> int:
+        """Write ``enc`` to everyone in ``room`` of ``namespace`` on this process; returns the recipients.
+
+        A room larger than ``chunk`` is written ``chunk`` recipients at a time, yielding to the event loop in
+        between (pongs, joins and the next message are served meanwhile); a later broadcast to the same room
+        waits for it, so every client still gets the room's messages in order. A client that leaves the
+        room mid-broadcast gets no more of it; one that joins gets its snapshot instead.
+        """
         participants = self._manager.rooms.get(namespace, {}).get(room)
         if not participants:
             return 0
+        key = (namespace, room)
+        if key not in self._busy and len(participants) <= self.chunk:
+            sent = self._write(list(participants.values()), None, enc)
+        else:
+            waiting, lock = self._busy.get(key, (0, asyncio.Lock()))
+            self._busy[key] = (waiting + 1, lock)
+            try:
+                async with lock:
+                    eio_sids = list(participants.values())
+                    members = participants.inverse.keys()  # a live view: who is in the room now
+                    sent = self._write(eio_sids[: self.chunk], None, enc)
+                    for i in range(self.chunk, len(eio_sids), self.chunk):
+                        await asyncio.sleep(0)
+                        sent += self._write(eio_sids[i : i + self.chunk], members, enc)
+            finally:
+                waiting, _ = self._busy[key]
+                if waiting == 1:
+                    del self._busy[key]
+                else:
+                    self._busy[key] = (waiting - 1, lock)
+        self.stats.broadcasts += 1
+        return sent
+
+    def _write(self, eio_sids: list[str], members: Container[str] | None, enc: Encoded) -> int:
         frame = enc.frame
         conns = self._conns
         limit = self.max_backlog_bytes
-        sent = 0
-        for eio_sid in list(participants.values()):
+        direct = queued = skipped = 0
+        for eio_sid in eio_sids:
+            if members is not None and eio_sid not in members:
+                continue  # left the room since the broadcast began
             conn = conns.get(eio_sid)
-            if conn is not None:
-                sock = conn.sock
-                transport = conn.transport
-                if transport is not None and sock.upgraded and not sock.upgrading and sock.queue.empty():
-                    if transport.is_closing():
-                        continue
-                    if transport.get_write_buffer_size() > limit:
-                        self._drop_ws(conn)
-                        continue
-                    transport.write(frame)
-                    sent += 1
-                    continue
-            if self._queue(eio_sid, enc):
-                sent += 1
-        self.stats.broadcasts += 1
-        self.stats.deliveries += sent
-        return sent
+            if conn is None:  # polling, or its websocket is still opening or upgrading
+                if self._queue(eio_sid, enc):
+                    queued += 1
+                else:
+                    skipped += 1
+                continue
+            transport = conn.transport
+            if transport.is_closing():
+                skipped += 1
+            elif transport.get_write_buffer_size() > limit:
+                self._drop_ws(conn)
+            else:
+                transport.write(frame)
+                direct += 1
+        stats = self.stats
+        stats.deliveries += direct + queued
+        stats.direct += direct
+        stats.queued += queued
+        stats.skipped += skipped
+        return direct + queued
 
     def send(self, sid: str, namespace: str, enc: Encoded) -> bool:
         """Send to one client, in order with broadcasts (call it without awaiting in between)."""
@@ -411,37 +599,48 @@ class LiveSocketServer:
         if eio_sid is None:
             return False
         conn = self._conns.get(eio_sid)
-        ok = False
-        if conn is not None and conn.sock.upgraded and not conn.sock.upgrading and conn.sock.queue.empty():
+        if conn is not None:
             ok = conn.write(enc.frame)
+            self.stats.direct += ok
         else:
             ok = self._queue(eio_sid, enc)
+            self.stats.queued += ok
         if ok:
             self.stats.deliveries += 1
+        else:
+            self.stats.skipped += 1
         return ok
 
     def _queue(self, eio_sid: str, enc: Encoded) -> bool:
-        """Polling clients and websockets mid-upgrade: Engine.IO's own queue, bounded."""
+        """Polling clients and websockets not yet open: Engine.IO's own queue, bounded."""
         sock = self._sio.eio.sockets.get(eio_sid)
         if sock is None or sock.closing or sock.closed:
             return False
         if sock.queue.qsize() >= self.max_queued_packets:
             self.stats.dropped += 1
-            task = asyncio.ensure_future(self._sio.eio.disconnect(eio_sid))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._background_task(self._sio.eio.disconnect(eio_sid))
             return False
         sock.queue.put_nowait(enc.packet)
         return True
 
     def _drop_ws(self, conn: _Conn) -> None:
         self.stats.dropped += 1
-        log.info(
-            "dropping a viewer that fell %d bytes behind; it will resync",
-            conn.transport.get_write_buffer_size() if conn.transport else -1,
-        )
-        if conn.transport is not None:
+        log.info("dropping a viewer %d bytes behind; it will resync", conn.transport.get_write_buffer_size())
+        conn.transport.abort()
+
+    async def _expire(self, sock: _LiveSocket) -> None:
+        """A client that did not answer a ping: close it (its websocket too) and forget it."""
+        conn = sock.conn
+        await sock.close(wait=False, abort=True, reason=sock.server.reason.PING_TIMEOUT)
+        if conn is not None:
             conn.transport.abort()
+        if self._sio.eio.sockets.get(sock.sid) is sock:
+            del self._sio.eio.sockets[sock.sid]
+
+    def _background_task(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def emit(self, namespace: str, room: str | None, event: str, *args: Any) -> None:
         """Emit through the manager: with Redis, to every process; locally, straight to the fast path."""
@@ -455,7 +654,7 @@ class LiveSocketServer:
                     return
             except Exception:
                 log.exception("emit handler failed for %s; delivering as is", event)
-        self.broadcast(namespace, room, self.encode(namespace, event, *args))
+        await self.broadcast(namespace, room, self.encode(namespace, event, *args))
 
     # -- rooms ------------------------------------------------------------------------------------------
 

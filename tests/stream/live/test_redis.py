@@ -70,6 +70,7 @@ def channel() -> dict[str, str]:
         "UJIAN_REDIS_URL": REDIS_URL or "",
         "UJIAN_LIVE_CHANNEL": f"test-{tag}",
         "UJIAN_LIVE_KEY_PREFIX": f"test-{tag}:",
+        "UJIAN_LIVE_REVALIDATE_S": "1",
     }
 
 
