@@ -1,4 +1,4 @@
-"""``document``: a practical task done in a word processor, uploaded as .docx and checked by a rubric."""
+"""``document``: a practical task done in a word processor, uploaded as .docx or .odt, checked by a rubric."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from grader.items.base import (
 )
 from grader.items.params import Param, parse_typed_params
 from grader.model import ItemSpec, RubricKey, RubricLine, RubricLineResult
-from grader.office import CHECKS, Docx, OfficeError, Xlsx, open_package
+from grader.office import ACCEPTS, CHECKS, DocumentView, OfficeError, SheetView, open_package, open_reader
 from grader.office.checks import CheckResult, arg_problem, frozen_arg
 from grader.office.errors import problem as office_problem
 from grader.office.package import Limits
@@ -43,9 +43,10 @@ PARAMS = {
 
 
 class PracticalRule(ItemRule):
-    """Shared by ``document`` (.docx) and ``spreadsheet`` (.xlsx)."""
+    """Shared by ``document`` (.docx or .odt) and ``spreadsheet`` (.xlsx or .ods)."""
 
     format: ClassVar[str]
+    """The rubric's vocabulary: ``docx`` or ``xlsx`` checks; ``ACCEPTS[format]`` are the file formats graded."""
     uses_files = True
 
     def parse(self, raw: Mapping[str, object]) -> ItemSpec:
@@ -225,11 +226,9 @@ class PracticalRule(ItemRule):
         sha = value["sha256"]
         if isinstance(files, CachedFiles):
             # Grading is a pure function of (item, file bytes); identical uploads share the work.
-            graded = files.memo(
-                sha, ("rubric", self.kind, item.key, item.params), lambda: self._grade(item, sha, files)
-            )
+            graded = files.memo(sha, self.memo_key(item), lambda: self.grade_file(item, sha, files))
         else:
-            graded = self._grade(item, sha, files)
+            graded = self.grade_file(item, sha, files)
         lines, problem_code = graded
         detail = [("file_name", value["name"]), ("file_sha256", sha)]
         if problem_code:
@@ -237,7 +236,12 @@ class PracticalRule(ItemRule):
         score = sum(line.score_milli for line in lines)
         return ItemOutcome(score, True, lines, tuple(sorted(detail)))
 
-    def _grade(self, item: ItemSpec, sha: str, files: Files | None) -> tuple[tuple[RubricLineResult, ...], str]:
+    def memo_key(self, item: ItemSpec) -> tuple[object, ...]:
+        """What a file's rubric result depends on besides its bytes (the ``CachedFiles.memo`` key)."""
+        return ("rubric", self.kind, item.key, item.params)
+
+    def grade_file(self, item: ItemSpec, sha: str, files: Files | None) -> tuple[tuple[RubricLineResult, ...], str]:
+        """Every rubric line's result for the file ``sha`` (read from ``files``), and the refusal code or ""."""
         data = fetch(files, sha)
         if data is None:
             found = office_problem("upload.missing")
@@ -250,14 +254,14 @@ class PracticalRule(ItemRule):
             ), "upload.unchanged"
         max_mb = item.param("max_mb")
         try:
-            package = open_package(data, self.format, Limits(max_bytes=int(max_mb or 10) * 1024 * 1024))
+            package = open_package(data, ACCEPTS[self.format], Limits(max_bytes=int(max_mb or 10) * 1024 * 1024))
+            reader = open_reader(package)
         except OfficeError as exc:
             return self._all_failed(item, exc.problem.id, exc.problem.en), exc.problem.code
-        reader: Docx | Xlsx = Docx(package) if self.format == "docx" else Xlsx(package)
         assert isinstance(item.key, RubricKey)
         return tuple(self._line(line, reader) for line in item.key.lines), ""
 
-    def _line(self, line: RubricLine, reader: Docx | Xlsx) -> RubricLineResult:
+    def _line(self, line: RubricLine, reader: DocumentView | SheetView) -> RubricLineResult:
         try:
             result = CHECKS[line.check].run(reader, dict(line.args))
         except OfficeError as exc:

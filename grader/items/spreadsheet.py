@@ -1,4 +1,4 @@
-"""``spreadsheet``: a practical task done in a spreadsheet program, uploaded as .xlsx, checked by a rubric."""
+"""``spreadsheet``: a practical task done in a spreadsheet program, uploaded as .xlsx or .ods, checked by a rubric."""
 
 from __future__ import annotations
 

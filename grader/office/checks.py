@@ -34,7 +34,7 @@ class Arg:
 class Check:
     name: str
     format: str
-    """``docx`` or ``xlsx``."""
+    """``docx`` (documents: .docx and .odt files) or ``xlsx`` (workbooks: .xlsx and .ods files)."""
     args: Mapping[str, Arg]
     run: Callable[[Any, Mapping[str, ArgValue]], CheckResult]
     summary_id: str

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from xml.etree.ElementTree import Element
 
 from grader.office.package import Package
 from grader.office.text import norm_chars, norm_fast
-from grader.office.xmlsafe import check_xml, parse_xml
+from grader.office.xmlsafe import check_prolog, parse_xml
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -31,7 +33,8 @@ _CONTAINERS = frozenset(
     for n in ("hyperlink", "ins", "smartTag", "sdt", "sdtContent", "fldSimple", "customXml", "moveTo", "dir", "bdo")
 )
 _TRUE_OFF = frozenset({"0", "false", "off"})
-Props = dict[str, bool | int]
+Props = dict[str, bool | int | Fraction]
+"""Run properties: bold/italic/underline (bool), size in half-points (int; a Fraction from .odt files)."""
 
 
 def run_props(rpr: Element | None) -> Props:
@@ -76,7 +79,7 @@ class Styles:
         self.default_props: Props = {}
         self._open = self._close = self._start = self._end = b""
         if data:
-            check_xml(data, "word/styles.xml")
+            check_prolog(data, "word/styles.xml")
             self._locate_root()
 
     def _locate_root(self) -> None:
@@ -143,6 +146,26 @@ class Styles:
                 return
             yield style
             style_id = style.based_on
+
+
+_SHARED: OrderedDict[bytes, Styles] = OrderedDict()
+SHARED_STYLES = 16
+"""styles.xml parts remembered by content (documents from one starting file and one word processor mostly
+carry identical ones). Keyed by the bytes themselves, so a file is always read with exactly its own styles."""
+
+
+def shared_styles(data: bytes | None) -> Styles:
+    """The ``Styles`` of these bytes, shared with earlier documents whose styles.xml was identical."""
+    if not data:
+        return Styles(None)
+    styles = _SHARED.get(data)
+    if styles is None:
+        styles = _SHARED[data] = Styles(data)
+        if len(_SHARED) > SHARED_STYLES:
+            _SHARED.popitem(last=False)
+    else:
+        _SHARED.move_to_end(data)
+    return styles
 
 
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?styles\b[^>]*>")
@@ -228,7 +251,7 @@ class Docx:
     def styles(self) -> Styles:
         if self._styles is None:
             name = self._related(DOCUMENT, "/styles") or "word/styles.xml"
-            self._styles = Styles(self._package.read(name) if self._package.has(name) else None)
+            self._styles = shared_styles(self._package.read(name) if self._package.has(name) else None)
         return self._styles
 
     def paragraphs(self) -> list[Paragraph]:
@@ -278,7 +301,7 @@ class Docx:
                 texts.append(" ".join(_paragraph(p).text for p in root.iter(W + "p")))
         return texts
 
-    def effective(self, paragraph: Paragraph, run: Run, name: str) -> bool | int | None:
+    def effective(self, paragraph: Paragraph, run: Run, name: str) -> bool | int | Fraction | None:
         """A run property after direct formatting, character style, paragraph style and defaults."""
         if name in run.props:
             return run.props[name]

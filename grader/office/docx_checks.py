@@ -1,4 +1,4 @@
-"""Rubric checks on .docx files (what the committee can ask of a document)."""
+"""Rubric checks on documents, .docx or .odt (what the committee can ask of a document)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,23 @@ from fractions import Fraction
 
 from grader.model import ArgValue
 from grader.office.checks import Arg, CheckResult, check, text_arg
-from grader.office.docx import Docx, Paragraph
+from grader.office.docx import Paragraph
 from grader.office.text import find_all, norm, norm_chars, short
+from grader.office.views import DocumentView
 
 TEXT = Arg("text", required=True)
 _HEADING = re.compile(r"(?:judul|heading)\s*([1-9])")
-_ALIASES = {"judul": "title", "subjudul": "subtitle", "normal (web)": "normal (web)"}
+_ALIASES = {
+    "judul": "title",
+    "subjudul": "subtitle",
+    "normal (web)": "normal (web)",
+    # LibreOffice's names for Word's "Normal" and "Body Text" (older and newer releases)
+    "standard": "normal",
+    "default": "normal",
+    "default style": "normal",
+    "default paragraph style": "normal",
+    "text body": "body text",
+}
 ALIGN_ID = {"left": "rata kiri", "center": "rata tengah", "right": "rata kanan", "justify": "rata kiri-kanan"}
 
 
@@ -26,7 +37,7 @@ def canonical_style(name: str) -> str:
     return _ALIASES.get(text, text)
 
 
-def paragraphs_with(doc: Docx, text: str) -> list[Paragraph]:
+def paragraphs_with(doc: DocumentView, text: str) -> list[Paragraph]:
     target, _ = norm_chars(text)
     return [p for p in doc.paragraphs() if target in p.search_text()]
 
@@ -40,7 +51,7 @@ def _missing(text: str) -> CheckResult:
 
 
 @check("text_present", "docx", {"text": TEXT}, "Teks ada di dokumen", "Text is present in the document")
-def text_present(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
+def text_present(doc: DocumentView, args: Mapping[str, ArgValue]) -> CheckResult:
     text = text_arg(args, "text")
     if paragraphs_with(doc, text):
         return CheckResult(True, f'Teks "{short(text)}" ditemukan', f'Text "{short(text)}" found')
@@ -58,7 +69,7 @@ def text_present(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
     "Paragraf memakai gaya tertentu",
     "Paragraph uses a given style",
 )
-def paragraph_style(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
+def paragraph_style(doc: DocumentView, args: Mapping[str, ArgValue]) -> CheckResult:
     text, style = text_arg(args, "text"), text_arg(args, "style")
     found = paragraphs_with(doc, text)
     if not found:
@@ -73,24 +84,35 @@ def paragraph_style(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
     )
 
 
-def _spans(doc: Docx, text: str) -> list[list[tuple[Paragraph, int]]]:
+def _spans(doc: DocumentView, text: str) -> list[list[tuple[Paragraph, int]]]:
     """For every occurrence of ``text``: (paragraph, run index) of each non-space character."""
     target, _ = norm_chars(text)
     spans = []
+    # The normalised text is the lower-cased text with each white-space run made one space, so where
+    # lower-casing keeps the length, an occurrence is a match of the target's words joined by \s+ in the
+    # lower-cased source itself (overlapping ones too, as ``find_all`` finds them).
+    pattern = re.compile("(?=(" + r"\s+".join(map(re.escape, target.split(" "))) + "))") if target else None
     for paragraph in doc.paragraphs():
-        if not target or target not in paragraph.search_text():
+        if pattern is None or target not in paragraph.search_text():
             continue
         owners: list[int] = []
         for index, run in enumerate(paragraph.runs):
             owners.extend([index] * len(run.text))
-        haystack, source = paragraph.normalised()
+        source = paragraph.text
+        lowered = source.lower()
+        if len(lowered) == len(source):
+            for match in pattern.finditer(lowered):
+                start, end = match.span(1)
+                spans.append([(paragraph, owners[i]) for i in range(start, end) if not source[i].isspace()])
+            continue
+        haystack, index_of = paragraph.normalised()
         for start in find_all(haystack, target):
-            chars = [source[i] for i in range(start, start + len(target)) if haystack[i] != " "]
+            chars = [index_of[i] for i in range(start, start + len(target)) if haystack[i] != " "]
             spans.append([(paragraph, owners[i]) for i in chars])
     return spans
 
 
-def _formatted(doc: Docx, text: str, prop: str, want: bool | int) -> tuple[bool, bool]:
+def _formatted(doc: DocumentView, text: str, prop: str, want: bool) -> tuple[bool, bool]:
     """(found at all, some occurrence has ``prop == want`` on every character)."""
     spans = _spans(doc, text)
     for span in spans:
@@ -99,7 +121,7 @@ def _formatted(doc: Docx, text: str, prop: str, want: bool | int) -> tuple[bool,
     return bool(spans), False
 
 
-def _equal(want: bool | int) -> tuple[object, ...]:
+def _equal(want: bool) -> tuple[object, ...]:
     # An unset toggle (None) means off.
     if want is False:
         return (False, None)
@@ -117,7 +139,7 @@ NAMES = {"bold": ("tebal", "bold"), "italic": ("miring", "italic"), "underline":
     "Text is bold/italic/underlined",
     at_least_one_of=("bold", "italic", "underline"),
 )
-def text_format(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
+def text_format(doc: DocumentView, args: Mapping[str, ArgValue]) -> CheckResult:
     text = text_arg(args, "text")
     for prop in ("bold", "italic", "underline"):
         want = args.get(prop)
@@ -144,24 +166,28 @@ def text_format(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
     "Ukuran huruf",
     "Font size",
 )
-def font_size(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
+def font_size(doc: DocumentView, args: Mapping[str, ArgValue]) -> CheckResult:
     text, size = text_arg(args, "text"), Fraction(text_arg(args, "size"))
-    half_points = size * 2
     spans = _spans(doc, text)
     if not spans:
         return _missing(text)
     seen: set[Fraction] = set()
     for span in spans:
-        sizes = {Fraction(int(doc.effective(p, p.runs[i], "size") or 20), 2) for p, i in span}
-        if sizes == {half_points / 2}:
+        sizes = {Fraction(doc.effective(p, p.runs[i], "size") or 20) / 2 for p, i in span}
+        if sizes == {size}:
             return CheckResult(True, f"Ukuran huruf {size} pt", f"Font size {size} pt")
         seen |= sizes
-    found = ", ".join(f"{s.numerator / s.denominator:g}" for s in sorted(seen))
+    found = ", ".join(_points(s) for s in sorted(seen))
     return CheckResult(
         False,
         f'Ukuran huruf "{short(text)}" adalah {found} pt, bukan {size} pt',
         f'Font size of "{short(text)}" is {found} pt, not {size} pt',
     )
+
+
+def _points(size: Fraction) -> str:
+    """A font size as the office program shows it (``18.2``, ``10.5``, ``12``)."""
+    return f"{round(float(size), 1):g}"
 
 
 @check(
@@ -171,7 +197,7 @@ def font_size(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
     "Perataan paragraf",
     "Paragraph alignment",
 )
-def alignment(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
+def alignment(doc: DocumentView, args: Mapping[str, ArgValue]) -> CheckResult:
     text, align = text_arg(args, "text"), text_arg(args, "align")
     found = paragraphs_with(doc, text)
     if not found:
@@ -194,7 +220,7 @@ def alignment(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
     "A table with given rows/columns/header",
     at_least_one_of=("rows", "cols", "header"),
 )
-def table_with_rows(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
+def table_with_rows(doc: DocumentView, args: Mapping[str, ArgValue]) -> CheckResult:
     rows, cols, header = args.get("rows"), args.get("cols"), args.get("header")
     tables = doc.tables()
     if not tables:
@@ -228,7 +254,7 @@ def table_with_rows(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
     "Orientasi halaman",
     "Page orientation",
 )
-def orientation(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
+def orientation(doc: DocumentView, args: Mapping[str, ArgValue]) -> CheckResult:
     want = text_arg(args, "orientation")
     sections = doc.sections()
     bad = [i + 1 for i, s in enumerate(sections) if s.landscape != (want == "landscape")]
@@ -242,7 +268,7 @@ def orientation(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
     )
 
 
-def _header_footer(doc: Docx, kind: str, text: str) -> CheckResult:
+def _header_footer(doc: DocumentView, kind: str, text: str) -> CheckResult:
     word_id = "header (kepala halaman)" if kind == "header" else "footer (kaki halaman)"
     texts = doc.header_footer_texts(kind)
     if any(norm(text) in norm(t) for t in texts):
@@ -257,10 +283,10 @@ def _header_footer(doc: Docx, kind: str, text: str) -> CheckResult:
 
 
 @check("header_text", "docx", {"text": TEXT}, "Teks di header", "Text in the header")
-def header_text(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
+def header_text(doc: DocumentView, args: Mapping[str, ArgValue]) -> CheckResult:
     return _header_footer(doc, "header", text_arg(args, "text"))
 
 
 @check("footer_text", "docx", {"text": TEXT}, "Teks di footer", "Text in the footer")
-def footer_text(doc: Docx, args: Mapping[str, ArgValue]) -> CheckResult:
+def footer_text(doc: DocumentView, args: Mapping[str, ArgValue]) -> CheckResult:
     return _header_footer(doc, "footer", text_arg(args, "text"))

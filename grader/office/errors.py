@@ -11,8 +11,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "upload.empty": ("Berkas kosong.", "The file is empty."),
     "upload.too_large": ("Berkas terlalu besar (paling besar {limit}).", "The file is too large (at most {limit})."),
     "upload.pdf": (
-        "Berkas ini PDF, bukan dokumen {want}. Simpan dari program perkantoran sebagai .{want}.",
-        "This file is a PDF, not a {want} document. Save it from the office program as .{want}.",
+        "Berkas ini PDF, bukan dokumen .{want}. Simpan dari program perkantoran sebagai .{want}.",
+        "This file is a PDF, not a .{want} document. Save it from the office program as .{want}.",
     ),
     "upload.executable": (
         "Berkas ini program (exe/elf), bukan dokumen. Berkas ditolak.",
@@ -38,9 +38,17 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Isi berkas terlalu besar setelah dibuka ({why}); berkas ditolak demi keamanan.",
         "The file's contents are too large once unpacked ({why}); it is refused for safety.",
     ),
+    "upload.too_many_cells": (
+        "Lembar kerja berisi terlalu banyak sel terisi (lebih dari {limit}); hapus isi yang tidak diperlukan.",
+        "The workbook has too many filled cells (more than {limit}); delete what is not needed.",
+    ),
+    "upload.odf_mimetype": (
+        "Berkas OpenDocument tidak sah: {why}. Simpan ulang dari LibreOffice (File › Simpan Sebagai).",
+        "Not a valid OpenDocument file: {why}. Save it again from LibreOffice (File › Save As).",
+    ),
     "upload.macro": (
-        "Berkas berisi makro (VBA/Basic). Makro tidak diizinkan: simpan sebagai .{want} biasa.",
-        "The file contains macros (VBA/Basic). Macros are not allowed: save as a plain .{want}.",
+        "Berkas berisi makro (VBA/Basic/skrip). Makro tidak diizinkan: simpan sebagai .{want} biasa.",
+        "The file contains macros (VBA/Basic/scripts). Macros are not allowed: save as a plain .{want}.",
     ),
     "upload.unsafe_xml": (
         "Berkas berisi XML yang tidak aman (DOCTYPE/ENTITY atau encoding selain UTF-8) di {why}.",
@@ -66,16 +74,28 @@ class OfficeError(Exception):
 
 
 def problem(code: str, **values: str) -> Problem:
-    """The Problem for ``code`` with its placeholders filled in; the retry hint is appended."""
+    """The Problem for ``code`` with its placeholders filled in; the retry hint is appended.
+
+    A placeholder ``x`` may be given once (``x=...``, the same in both languages) or per language
+    (``x_id=...`` and ``x_en=...``).
+    """
     id_text, en_text = _MESSAGES[code]
     values.setdefault("want", "")
     retry = code not in ("upload.missing",)
     return Problem(
         code=code,
-        id=id_text.format(**values) + (AGAIN_ID if retry else ""),
-        en=en_text.format(**values) + (AGAIN_EN if retry else ""),
+        id=id_text.format(**_language(values, "_id")) + (AGAIN_ID if retry else ""),
+        en=en_text.format(**_language(values, "_en")) + (AGAIN_EN if retry else ""),
         field="file",
     )
+
+
+def _language(values: dict[str, str], suffix: str) -> dict[str, str]:
+    chosen = dict(values)
+    for key, value in values.items():
+        if key.endswith(suffix):
+            chosen[key[: -len(suffix)]] = value
+    return chosen
 
 
 def fail(code: str, **values: str) -> OfficeError:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 from grader.office.errors import OfficeError, fail
+from grader.office.odf import MAX_CELLS, filled_cells
 from grader.office.xmlsafe import check_xml, parse_xml
 from grader.problems import Problem
 
@@ -35,11 +38,21 @@ MAIN_TYPES = {
     "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml": "pptx",
 }
 MACRO_FORMATS = frozenset({"docm", "dotm", "xlsm", "xltm", "xlsb"})
+ODF_PREFIX = "application/vnd.oasis.opendocument."
 ODF_TYPES = {
     "application/vnd.oasis.opendocument.text": "odt",
     "application/vnd.oasis.opendocument.spreadsheet": "ods",
     "application/vnd.oasis.opendocument.presentation": "odp",
+    "application/vnd.oasis.opendocument.graphics": "odg",
+    "application/vnd.oasis.opendocument.text-template": "ott",
+    "application/vnd.oasis.opendocument.spreadsheet-template": "ots",
+    "application/vnd.oasis.opendocument.text-master": "odm",
 }
+MANIFEST = "META-INF/manifest.xml"
+MF = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}"
+_ODF_SCRIPT = re.compile(rb"vnd\.sun\.star\.(?:script|basic):|macro://|<[A-Za-z_][\w.-]*:event-listener\b")
+"""Script bindings in ODF content: event listeners (form controls, images) and script/macro links."""
+_SCRIPT_MARKERS = (b"vnd.sun.star.", b"macro://", b":event-listener")
 MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml", "odt": "content.xml", "ods": "content.xml"}
 _DESCRIBE = {
     "docx": ("dokumen Word (.docx)", "a Word document (.docx)"),
@@ -48,10 +61,15 @@ _DESCRIBE = {
     "ods": ("lembar kerja OpenDocument (.ods)", "an OpenDocument spreadsheet (.ods)"),
     "pptx": ("presentasi (.pptx)", "a presentation (.pptx)"),
     "odp": ("presentasi (.odp)", "a presentation (.odp)"),
+    "odg": ("gambar OpenDocument (.odg)", "an OpenDocument drawing (.odg)"),
+    "odm": ("dokumen induk OpenDocument (.odm)", "an OpenDocument master document (.odm)"),
+    "ott": ("templat OpenDocument (.ott)", "an OpenDocument template (.ott)"),
+    "ots": ("templat lembar kerja OpenDocument (.ots)", "an OpenDocument spreadsheet template (.ots)"),
+    "odf-other": ("dokumen OpenDocument jenis lain", "another kind of OpenDocument file"),
     "dotx": ("templat Word (.dotx)", "a Word template (.dotx)"),
     "xltx": ("templat Excel (.xltx)", "an Excel template (.xltx)"),
 }
-_SAVE_AS = {
+_SAVE_AS: dict[str | tuple[str, ...], tuple[str, str]] = {
     "docx": (
         "Di LibreOffice pilih File › Simpan Sebagai › Word 2007-365 (.docx).",
         "In LibreOffice choose File › Save As › Word 2007-365 (.docx).",
@@ -62,6 +80,14 @@ _SAVE_AS = {
     ),
     "odt": ("Simpan sebagai ODF Text Document (.odt).", "Save as ODF Text Document (.odt)."),
     "ods": ("Simpan sebagai ODF Spreadsheet (.ods).", "Save as ODF Spreadsheet (.ods)."),
+    ("docx", "odt"): (
+        "Simpan dari pengolah kata sebagai .docx (Word) atau .odt (LibreOffice Writer), bukan templat.",
+        "Save it from the word processor as .docx (Word) or .odt (LibreOffice Writer), not as a template.",
+    ),
+    ("xlsx", "ods"): (
+        "Simpan dari program lembar kerja sebagai .xlsx (Excel) atau .ods (LibreOffice Calc), bukan templat.",
+        "Save it from the spreadsheet program as .xlsx (Excel) or .ods (LibreOffice Calc), not as a template.",
+    ),
 }
 
 
@@ -102,6 +128,9 @@ class Package:
             raise fail("upload.zip_bomb", why=f"{total} bytes declared")
         self._inflated = 0
         self._trees: dict[str, Element] = {}
+        self._bytes: dict[str, bytes] = {}
+        self.format = ""
+        """The real format found by ``open_package`` (docx, xlsx, odt or ods)."""
 
     def names(self) -> tuple[str, ...]:
         return tuple(self._infos)
@@ -110,7 +139,12 @@ class Package:
         return name in self._infos
 
     def read(self, name: str) -> bytes:
-        """The part's bytes, streamed with a cap: more than declared, or over the limits, is refused."""
+        """The part's bytes, streamed with a cap: more than declared, or over the limits, is refused.
+
+        Inflated once: later reads share the bytes (and count once against the limits)."""
+        cached = self._bytes.get(name)
+        if cached is not None:
+            return cached
         info = self._infos.get(name)
         if info is None:
             raise fail("upload.corrupt", why=f"missing {name}")
@@ -131,7 +165,11 @@ class Package:
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
             raise fail("upload.corrupt", why=f"{name}: {exc}") from None
         self._inflated += size
-        return b"".join(chunks)
+        data = self._bytes[name] = b"".join(chunks)
+        return data
+
+    def info(self, name: str) -> zipfile.ZipInfo | None:
+        return self._infos.get(name)
 
     def xml(self, name: str) -> Element:
         """The part parsed (once; later calls share the tree, which callers must not modify)."""
@@ -144,71 +182,120 @@ class Package:
         return self.xml(name) if name in self._infos else None
 
 
-def sniff(data: bytes, expected: str) -> None:
+def sniff(data: bytes, want: dict[str, str]) -> None:
     """Refuse what is plainly not a zip package, naming what it is."""
     if not data:
         raise fail("upload.empty")
     if data.startswith(b"%PDF"):
-        raise fail("upload.pdf", want=expected)
+        raise fail("upload.pdf", **want)
     if data.startswith((b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"#!")):
         raise fail("upload.executable")
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         # Office 2007+ files with a password are OLE containers holding an "EncryptedPackage" stream.
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise fail("upload.encrypted")
-        raise fail("upload.legacy_office", want=expected)
+        raise fail("upload.legacy_office", **want)
     if not data.startswith(b"PK\x03\x04"):
-        raise fail("upload.not_office", want=expected)
+        raise fail("upload.not_office", **want)
 
 
-def open_package(data: bytes, expected: str, limits: Limits | None = None) -> Package:
-    """A checked package of the ``expected`` format; ``OfficeError`` says why not."""
-    if expected not in FORMATS:
-        raise ValueError(f"expected must be one of {FORMATS}")
+def accepted_formats(expected: str | Sequence[str]) -> tuple[str, ...]:
+    """``"docx"`` or a sequence such as ``("docx", "odt")`` as a checked tuple of formats."""
+    wanted = (expected,) if isinstance(expected, str) else tuple(expected)
+    if not wanted or any(f not in FORMATS for f in wanted):
+        raise ValueError(f"expected must be one or more of {FORMATS}")
+    return wanted
+
+
+def open_package(data: bytes, expected: str | Sequence[str], limits: Limits | None = None) -> Package:
+    """A checked package of the ``expected`` format (or of one of several, e.g. ``("docx", "odt")``);
+    ``OfficeError`` says why not. ``Package.format`` is the format found."""
+    wanted = accepted_formats(expected)
+    want = {"want_id": " atau .".join(wanted), "want_en": " or .".join(wanted)}
     limits = limits or Limits()
     if len(data) > limits.max_bytes:
         raise fail("upload.too_large", limit=f"{limits.max_bytes // (1024 * 1024)} MB")
-    sniff(data, expected)
+    sniff(data, want)
     package = Package(data, limits)
-    got = _real_type(package, expected)
+    got = _real_type(package, want)
     if got in MACRO_FORMATS or _has_macros(package):
-        raise fail("upload.macro", want=expected)
-    if got != expected:
+        raise fail("upload.macro", **want)
+    if got not in wanted:
         got_id, got_en = _DESCRIBE.get(got, (got, got))
-        advice_id, advice_en = _SAVE_AS[expected]
-        raise fail(
-            "upload.wrong_type", want=expected, got_id=got_id, got_en=got_en, advice_id=advice_id, advice_en=advice_en
-        )
-    if not package.has(MAIN_PART[expected]):
-        raise fail("upload.corrupt", why=f"missing {MAIN_PART[expected]}")
+        advice_id, advice_en = _SAVE_AS.get(wanted if len(wanted) > 1 else wanted[0], ("", ""))
+        raise fail("upload.wrong_type", got_id=got_id, got_en=got_en, advice_id=advice_id, advice_en=advice_en, **want)
+    if not package.has(MAIN_PART[got]):
+        raise fail("upload.corrupt", why=f"missing {MAIN_PART[got]}")
+    if got in ("odt", "ods") and _has_scripts(package):
+        raise fail("upload.macro", **want)
+    package.format = got
     return package
 
 
-def _real_type(package: Package, expected: str) -> str:
-    if package.has("mimetype"):
-        mimetype = package.read("mimetype").decode("ascii", "replace").strip()
-        if mimetype in ODF_TYPES:
-            if package.has("META-INF/manifest.xml"):
-                manifest = package.read("META-INF/manifest.xml")
-                check_xml(manifest, "META-INF/manifest.xml")
-                if b"encryption-data" in manifest:
-                    raise fail("upload.encrypted")
-            return ODF_TYPES[mimetype]
+def _real_type(package: Package, want: dict[str, str]) -> str:
+    if package.has("mimetype") or (package.has(MANIFEST) and not package.has("[Content_Types].xml")):
+        return _odf_type(package, want)
     if not package.has("[Content_Types].xml"):
-        raise fail("upload.not_office", want=expected)
+        raise fail("upload.not_office", **want)
     types = package.xml("[Content_Types].xml")
     found = "unknown"
     for override in types.iter(f"{CT}Override"):
         content_type = override.get("ContentType", "")
         if "vbaProject" in content_type or "macroEnabled" in content_type:
-            raise fail("upload.macro", want=expected)
+            raise fail("upload.macro", **want)
         found = MAIN_TYPES.get(content_type, found) if found == "unknown" else found
     for default in types.iter(f"{CT}Default"):
         if "vbaProject" in default.get("ContentType", ""):
-            raise fail("upload.macro", want=expected)
+            raise fail("upload.macro", **want)
     if found == "unknown":
-        raise fail("upload.not_office", want=expected)
+        raise fail("upload.not_office", **want)
     return found
+
+
+def _odf_type(package: Package, want: dict[str, str]) -> str:
+    """An OpenDocument package's format, from its ``mimetype`` entry (first, stored, exact) and manifest."""
+    info = package.info("mimetype")
+    if info is None:
+        raise _bad_mimetype("berkas 'mimetype' tidak ada", "the 'mimetype' entry is missing")
+    if package.names()[0] != "mimetype":
+        raise _bad_mimetype("berkas 'mimetype' bukan entri pertama", "the 'mimetype' entry is not the first one")
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise _bad_mimetype("berkas 'mimetype' dikompresi", "the 'mimetype' entry is compressed")
+    mimetype = package.read("mimetype").decode("ascii", "replace")
+    if not mimetype.startswith(ODF_PREFIX):
+        raise fail("upload.not_office", **want)  # an EPUB or another zip with a mimetype entry
+    if not mimetype.isprintable() or " " in mimetype:
+        raise _bad_mimetype(
+            f"isi 'mimetype' salah ({mimetype[:60]!r})", f"the 'mimetype' entry is wrong ({mimetype[:60]!r})"
+        )
+    if package.has(MANIFEST):
+        manifest = package.xml(MANIFEST)
+        for entry in manifest.iter(f"{MF}file-entry"):
+            path = entry.get(f"{MF}full-path", "")
+            if path == "/" and entry.get(f"{MF}media-type", mimetype) != mimetype:
+                raise _bad_mimetype(
+                    "jenis di manifest tidak sama dengan 'mimetype'", "the manifest's type differs from 'mimetype'"
+                )
+            if path.lower().startswith(("basic/", "scripts/")):
+                raise fail("upload.macro", **want)
+            if entry.find(f"{MF}encryption-data") is not None:
+                raise fail("upload.encrypted")
+    return ODF_TYPES.get(mimetype, "odf-other")
+
+
+def _bad_mimetype(why_id: str, why_en: str) -> OfficeError:
+    return fail("upload.odf_mimetype", why_id=why_id, why_en=why_en)
+
+
+def _has_scripts(package: Package) -> bool:
+    """ODF content binding scripts to events or links (``vnd.sun.star.script:``), in any XML content part."""
+    for name in package.names():
+        if name.endswith(("content.xml", "styles.xml")):
+            data = package.read(name)
+            # Plain substring searches first (fast); the pattern confirms the rare hit.
+            if any(marker in data for marker in _SCRIPT_MARKERS) and _ODF_SCRIPT.search(data):
+                return True
+    return False
 
 
 def _has_macros(package: Package) -> bool:
@@ -223,15 +310,18 @@ def _has_macros(package: Package) -> bool:
 
 
 def check_upload(
-    data: bytes, expected: str, max_bytes: int = DEFAULT_MAX_BYTES, limits: Limits | None = None
+    data: bytes, expected: str | Sequence[str], max_bytes: int = DEFAULT_MAX_BYTES, limits: Limits | None = None
 ) -> Problem | None:
-    """Why this upload cannot be accepted for a task wanting ``expected`` (docx, xlsx, odt, ods), or None.
+    """Why this upload cannot be accepted for a task wanting ``expected`` (docx, xlsx, odt, ods, or a
+    sequence of them such as ``("docx", "odt")``), or None.
 
     Checks, in order: size, real type by magic bytes (PDF, programs, old/encrypted OLE files), the zip
     directory (entries, declared sizes, ratios, encryption flags), the content types / ODF mimetype
-    (real format, macro-enabled variants), macro parts (vbaProject.bin, Basic/, ActiveX), and then
-    every XML part is inflated within the caps and refused if it has a DOCTYPE/ENTITY or is not UTF-8;
-    the main part must parse. Nothing in the file is executed.
+    (first entry, stored, exact; the manifest agrees), macro parts (vbaProject.bin, ODF Basic/ and
+    Scripts/, ActiveX) and ODF script bindings (event listeners, ``vnd.sun.star.script:`` links), and
+    then every XML part is inflated within the caps and refused if it has a DOCTYPE/ENTITY or is not
+    UTF-8; the main part must parse, and an .ods may not expand to more than ``MAX_CELLS`` filled
+    cells. Nothing in the file is executed.
     """
     base = limits or Limits()
     limits = Limits(max_bytes, base.max_unpacked, base.max_part, base.max_entries)
@@ -240,7 +330,9 @@ def check_upload(
         for name in package.names():
             if name.endswith((".xml", ".rels")):
                 check_xml(package.read(name), name)
-        package.xml(MAIN_PART[expected])
+        main = package.xml(MAIN_PART[package.format])
+        if package.format == "ods" and filled_cells(main) > MAX_CELLS:
+            raise fail("upload.too_many_cells", limit=f"{MAX_CELLS:,}".replace(",", "."))
     except OfficeError as exc:
         return exc.problem
     return None

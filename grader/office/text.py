@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 _SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\S+")
 
 
 def norm(text: str) -> str:
@@ -16,8 +17,28 @@ def norm(text: str) -> str:
 def norm_chars(text: str) -> tuple[str, list[int]]:
     """``norm``-like text plus, for each of its characters, the index of the source character.
 
-    Lower-cases per character (keeping lengths) so matches can be mapped back to runs.
+    Lower-cases keeping lengths (so matches can be mapped back to runs): the whole text at once when
+    that keeps its length (as ``norm_fast`` does), else character by character. A run of white space
+    becomes one space, indexed at the run's first character; leading and trailing runs are dropped.
     """
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return _norm_chars_slow(text)
+    out: list[str] = []
+    index: list[int] = []
+    previous_end = -1
+    for word in _WORD.finditer(lowered):
+        start, end = word.span()
+        if previous_end >= 0:
+            out.append(" ")
+            index.append(previous_end)
+        out.append(word.group())
+        index.extend(range(start, end))
+        previous_end = end
+    return "".join(out), index
+
+
+def _norm_chars_slow(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     index: list[int] = []
     space = True  # drop leading whitespace

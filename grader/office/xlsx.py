@@ -15,7 +15,8 @@ S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 WORKBOOK = "xl/workbook.xml"
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
-_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_NUMBER = re.compile(r"-?[0-9]{1,400}(?:\.[0-9]{1,400})?(?:[eE][-+]?[0-9]{1,3})?")
+"""A stored number; the exponent is bounded (``1E999999999`` as a Fraction would take forever)."""
 BUILTIN_FORMATS = {
     0: "General",
     1: "0",

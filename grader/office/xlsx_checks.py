@@ -1,4 +1,4 @@
-"""Rubric checks on .xlsx files (what the committee can ask of a workbook)."""
+"""Rubric checks on workbooks, .xlsx or .ods (what the committee can ask of a workbook)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from grader.office.checks import (
     text_arg,
 )
 from grader.office.text import norm, short
-from grader.office.xlsx import Cell, Sheet, Xlsx
+from grader.office.views import SheetView
+from grader.office.xlsx import Cell, Sheet
 
 SHEET = Arg("text")
 _STRING = re.compile(r'"(?:[^"]|"")*"')
@@ -42,12 +43,12 @@ KIND_ID = {
 }
 
 
-def _sheet(book: Xlsx, args: Mapping[str, ArgValue]) -> Sheet | None:
+def _sheet(book: SheetView, args: Mapping[str, ArgValue]) -> Sheet | None:
     name = args.get("sheet")
     return book.sheet(name if isinstance(name, str) else None)
 
 
-def _no_sheet(args: Mapping[str, ArgValue], book: Xlsx) -> CheckResult:
+def _no_sheet(args: Mapping[str, ArgValue], book: SheetView) -> CheckResult:
     name = text_arg(args, "sheet")
     have = ", ".join(book.sheet_names())
     return CheckResult(
@@ -93,7 +94,7 @@ def value_matches(cell: Cell | None, want: str, tolerance: Fraction) -> bool:
     "Isi sel",
     "Cell value",
 )
-def cell_value(book: Xlsx, args: Mapping[str, ArgValue]) -> CheckResult:
+def cell_value(book: SheetView, args: Mapping[str, ArgValue]) -> CheckResult:
     sheet = _sheet(book, args)
     if sheet is None:
         return _no_sheet(args, book)
@@ -132,7 +133,7 @@ def formula_references(formula: str) -> bool:
     "Sel dihitung dengan rumus",
     "Cell is computed by a formula",
 )
-def cell_formula(book: Xlsx, args: Mapping[str, ArgValue]) -> CheckResult:
+def cell_formula(book: SheetView, args: Mapping[str, ArgValue]) -> CheckResult:
     sheet = _sheet(book, args)
     if sheet is None:
         return _no_sheet(args, book)
@@ -226,7 +227,7 @@ def format_decimals(code: str) -> int:
     "Number format of cells",
     at_least_one_of=("kind", "code", "decimals"),
 )
-def number_format(book: Xlsx, args: Mapping[str, ArgValue]) -> CheckResult:
+def number_format(book: SheetView, args: Mapping[str, ArgValue]) -> CheckResult:
     sheet = _sheet(book, args)
     if sheet is None:
         return _no_sheet(args, book)
@@ -276,7 +277,7 @@ def _sort_key(value: Fraction | str | bool) -> tuple[int, Fraction | str | bool]
     "Data terurut",
     "Data is sorted",
 )
-def sorted_range(book: Xlsx, args: Mapping[str, ArgValue]) -> CheckResult:
+def sorted_range(book: SheetView, args: Mapping[str, ArgValue]) -> CheckResult:
     sheet = _sheet(book, args)
     if sheet is None:
         return _no_sheet(args, book)
@@ -316,7 +317,7 @@ def sorted_range(book: Xlsx, args: Mapping[str, ArgValue]) -> CheckResult:
     "Grafik jenis tertentu",
     "A chart of a given kind",
 )
-def chart_kind(book: Xlsx, args: Mapping[str, ArgValue]) -> CheckResult:
+def chart_kind(book: SheetView, args: Mapping[str, ArgValue]) -> CheckResult:
     sheet = _sheet(book, args) if isinstance(args.get("sheet"), str) else None
     if isinstance(args.get("sheet"), str) and sheet is None:
         return _no_sheet(args, book)

@@ -7,6 +7,7 @@ from typing import Any
 
 from grader.items.short_text import MAX_ANSWER_CHARS
 from grader.model import ItemSpec
+from grader.office import ACCEPTS
 
 # Kinds whose option order is shuffled per candidate when the exam shuffles options.
 SHUFFLED = frozenset({"single", "multi", "tkp", "matching"})
@@ -33,6 +34,7 @@ def extras(kind: str, extra_json: str | None, spec: ItemSpec) -> dict[str, Any]:
         return {
             "practical": {
                 "format": PRACTICAL_FORMATS[kind],
+                "formats": list(ACCEPTS[PRACTICAL_FORMATS[kind]]),
                 "max_mb": spec.param("max_mb"),
                 "start_file": {"url": f"/ujian/files/{start['sha256']}", "name": start["name"]} if start else None,
             }

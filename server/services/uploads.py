@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grader.office import ACCEPTS
 from grader.office.package import check_upload
 from server.db.models import Upload
 from server.db.queries import candidates as qc
@@ -34,8 +35,9 @@ class UploadService:
         self.ctx = ctx
         self.exams = exams
 
-    async def limit_for(self, *, candidate_id: int, item: str) -> tuple[str, int]:
-        """The expected format and size limit of a practical item of this candidate's exam."""
+    async def limit_for(self, *, candidate_id: int, item: str) -> tuple[tuple[str, ...], int]:
+        """The accepted formats (e.g. ``("docx", "odt")``) and size limit of a practical item of this
+        candidate's exam."""
         async with self.ctx.db.read() as s:
             candidate = await qc.candidate_by_id(s, candidate_id=candidate_id)
             assert candidate is not None
@@ -50,7 +52,8 @@ class UploadService:
             )
         item_spec = spec.item(item)
         max_mb = item_spec.param("max_mb")
-        return PRACTICAL_FORMATS[item_spec.kind], min(HARD_LIMIT, int(max_mb if isinstance(max_mb, int) else 10) * MB)
+        limit = min(HARD_LIMIT, int(max_mb if isinstance(max_mb, int) else 10) * MB)
+        return ACCEPTS[PRACTICAL_FORMATS[item_spec.kind]], limit
 
     async def accept(self, *, candidate_id: int, item: str, name: str, data: bytes) -> dict[str, Any]:
         """Check the file (type, macros, zip bombs, size), then store it and log its hash in one unit."""

@@ -146,7 +146,8 @@ def rewrite(data: bytes, changes: dict[str, Any], add: dict[str, bytes] | None =
                 content = change(content)
             elif isinstance(change, bytes):
                 content = change
-            target.writestr(info.filename, content)
+            # Keep each entry's compression (an ODF ``mimetype`` entry must stay stored).
+            target.writestr(info.filename, content, compress_type=info.compress_type)
         for name, content in (add or {}).items():
             target.writestr(name, content)
     return out.getvalue()

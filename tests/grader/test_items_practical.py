@@ -16,6 +16,7 @@ from grader.problems import ProblemsError
 from grader.scoring import grade
 from tests.grader.builders import exam, section
 from tests.grader.new_builders import DOC_RUBRIC, XLSX_RUBRIC, document, line, spreadsheet
+from tests.grader.odf_builders import make_ods, make_odt, odt_with_script_listener, repack, repeated_cells_ods
 from tests.grader.office_builders import billion_laughs_docx, make_docx, make_xlsx, xlsm_with_macro
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -160,13 +161,71 @@ def test_saved_fixtures_grade_as_recorded() -> None:
         "laporan-belum-rapi.docx": (8_000, {"L3", "L6", "L8", "L9"}),
         "anggaran.xlsx": (8_000, set()),
         "anggaran-diketik.xlsx": (2_000, {"X1", "X4", "X5"}),
+        # The same files opened and saved as OpenDocument by LibreOffice 7.4.
+        "laporan.odt": (12_000, set()),
+        "laporan-belum-rapi.odt": (8_000, {"L3", "L6", "L8", "L9"}),
+        "anggaran.ods": (8_000, set()),
+        "anggaran-diketik.ods": (2_000, {"X1", "X4", "X5"}),
+        # Built in LibreOffice 7.4 (make_libreoffice.py) and saved in both formats.
+        "laporan-lo.odt": (12_000, set()),
+        "laporan-lo.docx": (12_000, set()),
+        "laporan-lo-belum-rapi.odt": (6_000, {"L3", "L6", "L7", "L8", "L9"}),
+        "laporan-lo-belum-rapi.docx": (6_000, {"L3", "L6", "L7", "L8", "L9"}),
+        "anggaran-lo.ods": (8_000, set()),
+        "anggaran-lo.xlsx": (8_000, set()),
+        "anggaran-lo-diketik.ods": (0, {"X1", "X2", "X3", "X4", "X5"}),
+        "anggaran-lo-diketik.xlsx": (0, {"X1", "X2", "X3", "X4", "X5"}),
     }
     for name, (score, failed) in expected.items():
         data = (FIXTURES / name).read_bytes()
-        code = "PRAK-DOC" if name.endswith(".docx") else "PRAK-XLS"
+        code = "PRAK-DOC" if name.endswith((".docx", ".odt")) else "PRAK-XLS"
         result = grade(spec, {code: upload(data, name)}, {sha(data): data})
         item = next(i for i in result.items if i.code == code)
         assert (item.score_milli, {ln.id for ln in item.lines if not ln.passed}) == (score, failed), name
+
+
+def test_opendocument_uploads_are_graded_by_the_same_rubric() -> None:
+    spec = practical_exam()
+    for keywords in ({}, {"bold": False, "landscape": False}, {"header_text": None, "table_rows": 3}):
+        word, writer = make_docx(**keywords), make_odt(**keywords)
+        files = {sha(word): word, sha(writer): writer}
+        from_word = grade(spec, {"PRAK-DOC": upload(word)}, files).items[0]
+        from_writer = grade(spec, {"PRAK-DOC": upload(writer, "laporan.odt")}, files).items[0]
+        assert from_writer.score_milli == from_word.score_milli
+        assert [(ln.id, ln.passed, ln.detail_en) for ln in from_writer.lines] == [
+            (ln.id, ln.passed, ln.detail_en) for ln in from_word.lines
+        ]
+    for keywords in ({"sorted_desc": True}, {"formula": False, "chart": "pie"}, {"percent": False}):
+        excel, calc = make_xlsx(**keywords), make_ods(**keywords)
+        files = {sha(excel): excel, sha(calc): calc}
+        from_excel = grade(spec, {"PRAK-XLS": upload(excel, "a.xlsx")}, files).items[1]
+        from_calc = grade(spec, {"PRAK-XLS": upload(calc, "a.ods")}, files).items[1]
+        assert from_calc.lines == from_excel.lines
+        assert from_calc.score_milli == from_excel.score_milli
+
+
+@pytest.mark.parametrize(
+    ("data", "item", "code"),
+    [
+        (make_ods(), "PRAK-DOC", "upload.wrong_type"),
+        (make_odt(), "PRAK-XLS", "upload.wrong_type"),
+        (odt_with_script_listener(), "PRAK-DOC", "upload.macro"),
+        (repack(make_odt(), order=["content.xml"]), "PRAK-DOC", "upload.odf_mimetype"),
+    ],
+)
+def test_bad_opendocument_files_score_zero_and_say_why(data: bytes, item: str, code: str) -> None:
+    result = grade(practical_exam(), {item: upload(data, "x.odt")}, {sha(data): data})
+    graded = next(i for i in result.items if i.code == item)
+    assert graded.score_milli == 0
+    assert dict(graded.detail)["problem"] == code
+    assert all(not ln.passed and ln.detail_id and ln.detail_en for ln in graded.lines)
+
+
+def test_a_workbook_too_large_to_expand_fails_its_lines_with_the_reason() -> None:
+    data = repeated_cells_ods(300)  # passed no upload check: e.g. stored before the check existed
+    item = grade(practical_exam(), {"PRAK-XLS": upload(data, "x.ods")}, {sha(data): data}).items[1]
+    assert item.score_milli == 0
+    assert all("too many filled cells" in ln.detail_en for ln in item.lines)
 
 
 def test_rubric_of_spreadsheet_round_trips() -> None:

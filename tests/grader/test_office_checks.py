@@ -1,5 +1,5 @@
 """Every rubric check on real files written by python-docx and openpyxl: passes when done, fails (with a
-reason) when not."""
+reason) when not. ``DOCX_CASES``/``XLSX_CASES`` are rerun on OpenDocument twins in ``test_office_odf``."""
 
 from __future__ import annotations
 
@@ -7,44 +7,47 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from grader.office import CHECKS, Docx, Xlsx, open_package
+from grader.office import ACCEPTS, CHECKS, open_package, open_reader
 from grader.office.checks import frozen_arg
-from grader.office.docx_checks import canonical_style
+from grader.office.docx import Paragraph, Run
+from grader.office.docx_checks import _spans, canonical_style
+from grader.office.text import find_all, norm_chars
 from grader.office.xlsx_checks import format_decimals, format_kinds, formula_functions, formula_references
 from tests.grader.office_builders import make_docx, make_xlsx, rewrite
 
 
 def run(check: str, data: bytes, **args: Any) -> tuple[bool, str, str]:
-    fmt = CHECKS[check].format
-    package = open_package(data, fmt)
-    reader = Docx(package) if fmt == "docx" else Xlsx(package)
+    """One check on a file of any format its rubric vocabulary grades (.docx/.odt, .xlsx/.ods)."""
+    package = open_package(data, ACCEPTS[CHECKS[check].format])
+    reader = open_reader(package)
     frozen: Mapping[str, Any] = {k: frozen_arg(v) for k, v in args.items()}
     result = CHECKS[check].run(reader, frozen)
     return result.passed, result.detail_id, result.detail_en
 
 
 GOOD_DOCX = make_docx()
+DOCX_CASES: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = [
+    ("text_present", {"text": "anggaran  DANA desa"}, {"extra": ""}),
+    ("paragraph_style", {"text": "Laporan Kegiatan", "style": "Heading 1"}, {"heading_style": "Normal"}),
+    ("paragraph_style", {"text": "Laporan Kegiatan", "style": "Judul 1"}, {"heading_style": "Heading 2"}),
+    ("text_format", {"text": "Dana Desa", "bold": True}, {"bold": False}),
+    ("text_format", {"text": "pembangunan jalan", "italic": True}, {"italic": False}),
+    ("text_format", {"text": "pembangunan jalan", "underline": True}, {"underline": False}),
+    ("font_size", {"text": "Ringkasan anggaran", "size": "14"}, {"size_pt": 12}),
+    ("alignment", {"text": "Laporan Kegiatan", "align": "center"}, {"center_title": False}),
+    ("alignment", {"text": "rata kiri-kanan", "align": "justify"}, None),
+    ("table_with_rows", {"rows": 4, "cols": 3, "header": ["no", "KEGIATAN", "Biaya"]}, {"table_rows": 3}),
+    ("orientation", {"orientation": "landscape"}, {"landscape": False}),
+    ("header_text", {"text": "Pemerintah Desa"}, {"header_text": None}),
+    ("footer_text", {"text": "halaman 1"}, {"footer_text": "Lampiran"}),
+]
+"""(check, arguments, builder keywords that make the check fail — None: no failing variant)."""
 
 
-@pytest.mark.parametrize(
-    ("check", "args", "bad"),
-    [
-        ("text_present", {"text": "anggaran  DANA desa"}, {"extra": ""}),
-        ("paragraph_style", {"text": "Laporan Kegiatan", "style": "Heading 1"}, {"heading_style": "Normal"}),
-        ("paragraph_style", {"text": "Laporan Kegiatan", "style": "Judul 1"}, {"heading_style": "Heading 2"}),
-        ("text_format", {"text": "Dana Desa", "bold": True}, {"bold": False}),
-        ("text_format", {"text": "pembangunan jalan", "italic": True}, {"italic": False}),
-        ("text_format", {"text": "pembangunan jalan", "underline": True}, {"underline": False}),
-        ("font_size", {"text": "Ringkasan anggaran", "size": "14"}, {"size_pt": 12}),
-        ("alignment", {"text": "Laporan Kegiatan", "align": "center"}, {"center_title": False}),
-        ("alignment", {"text": "rata kiri-kanan", "align": "justify"}, None),
-        ("table_with_rows", {"rows": 4, "cols": 3, "header": ["no", "KEGIATAN", "Biaya"]}, {"table_rows": 3}),
-        ("orientation", {"orientation": "landscape"}, {"landscape": False}),
-        ("header_text", {"text": "Pemerintah Desa"}, {"header_text": None}),
-        ("footer_text", {"text": "halaman 1"}, {"footer_text": "Lampiran"}),
-    ],
-)
+@pytest.mark.parametrize(("check", "args", "bad"), DOCX_CASES)
 def test_docx_checks(check: str, args: dict[str, Any], bad: dict[str, Any] | None) -> None:
     passed, detail_id, detail_en = run(check, GOOD_DOCX, **args)
     assert passed, detail_en
@@ -79,33 +82,38 @@ def test_style_names_in_indonesian_map_to_word_names() -> None:
 
 
 GOOD_XLSX = make_xlsx(sorted_desc=True)
+XLSX_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("cell_value", {"cell": "A2", "value": "eko"}, {"sorted_desc": False}),
+    ("cell_value", {"cell": "B7", "value": "1500.2", "tolerance": "0.5"}, {"total_cached": "1400"}),
+    ("cell_formula", {"cell": "B7", "functions": ["sum"], "value": "1500"}, {"formula": False}),
+    ("cell_formula", {"cell": "B7", "functions": ["SUM"], "value": "1500"}, {"total_cached": None}),
+    ("number_format", {"cell": "C2:C6", "kind": "percent", "decimals": 1}, {"percent": False}),
+    ("number_format", {"cell": "B2:B6", "kind": "currency"}, {"currency": False}),
+    ("number_format", {"cell": "B3", "kind": "thousands"}, {"currency": False}),
+    ("sorted_range", {"range": "A2:B6", "column": "B", "order": "desc"}, {"sorted_desc": False}),
+    (
+        "sorted_range",
+        {"range": "A2:B6", "column": "A", "order": "asc"},
+        {"names": ("Eko", "Dewi", "Citra", "Budi", "Andi")},
+    ),
+    ("chart_kind", {"kind": "column"}, {"chart": "bar"}),
+    ("chart_kind", {"kind": "line", "sheet": "data"}, {"chart": None}),
+    ("chart_kind", {"kind": "pie"}, {"chart": "line"}),
+]
 
 
-@pytest.mark.parametrize(
-    ("check", "args", "bad"),
-    [
-        ("cell_value", {"cell": "A2", "value": "eko"}, {"sorted_desc": False}),
-        ("cell_value", {"cell": "B7", "value": "1500.2", "tolerance": "0.5"}, {"total_cached": "1400"}),
-        ("cell_formula", {"cell": "B7", "functions": ["sum"], "value": "1500"}, {"formula": False}),
-        ("cell_formula", {"cell": "B7", "functions": ["SUM"], "value": "1500"}, {"total_cached": None}),
-        ("number_format", {"cell": "C2:C6", "kind": "percent", "decimals": 1}, {"percent": False}),
-        ("number_format", {"cell": "B2:B6", "kind": "currency"}, {"currency": False}),
-        ("number_format", {"cell": "B3", "kind": "thousands"}, {"currency": False}),
-        ("sorted_range", {"range": "A2:B6", "column": "B", "order": "desc"}, {"sorted_desc": False}),
-        (
-            "sorted_range",
-            {"range": "A2:B6", "column": "A", "order": "asc"},
-            {"names": ("Eko", "Dewi", "Citra", "Budi", "Andi")},
-        ),
-        ("chart_kind", {"kind": "column"}, {"chart": "bar"}),
-        ("chart_kind", {"kind": "line", "sheet": "data"}, {"chart": None}),
-        ("chart_kind", {"kind": "pie"}, {"chart": "line"}),
-    ],
-)
-def test_xlsx_checks(check: str, args: dict[str, Any], bad: dict[str, Any]) -> None:
-    good = GOOD_XLSX if check != "chart_kind" else make_xlsx(chart=str(args["kind"]))
+def good_sheet_keywords(check: str, args: dict[str, Any]) -> dict[str, Any]:
+    """The builder keywords of the workbook on which an ``XLSX_CASES`` line passes."""
+    if check == "chart_kind":
+        return {"chart": str(args["kind"])}
     if check == "sorted_range" and args["column"] == "A":
-        good = make_xlsx()
+        return {}
+    return {"sorted_desc": True}
+
+
+@pytest.mark.parametrize(("check", "args", "bad"), XLSX_CASES)
+def test_xlsx_checks(check: str, args: dict[str, Any], bad: dict[str, Any]) -> None:
+    good = make_xlsx(**good_sheet_keywords(check, args))
     passed, _, detail_en = run(check, good, **args)
     assert passed, detail_en
     failed, why_id, why_en = run(check, make_xlsx(**bad), **args)
@@ -169,3 +177,40 @@ def test_formula_functions_and_references() -> None:
     assert formula_references("AVERAGE(Nilai)")
     assert not formula_references("SUM(1,2,3)")
     assert not formula_references('IF(TRUE,"A1","B")')
+
+
+class _Paragraphs:
+    """A document view with only paragraphs, for ``_spans``."""
+
+    def __init__(self, paragraphs: list[Any]) -> None:
+        self._paragraphs = paragraphs
+
+    def paragraphs(self) -> list[Any]:
+        return self._paragraphs
+
+
+def _reference_spans(paragraphs: list[Any], text: str) -> list[list[tuple[int, int]]]:
+    """Occurrences found on the normalised text with its character index map (the plain definition)."""
+    target, _ = norm_chars(text)
+    found = []
+    for number, paragraph in enumerate(paragraphs):
+        owners: list[int] = []
+        for index, run in enumerate(paragraph.runs):
+            owners.extend([index] * len(run.text))
+        haystack, source = norm_chars(paragraph.text)
+        for start in find_all(haystack, target) if target else []:
+            found.append([(number, owners[source[i]]) for i in range(start, start + len(target)) if haystack[i] != " "])
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(st.text(alphabet="aAbB \t\n\u00a0İΣ.", max_size=6), min_size=1, max_size=4), max_size=3),
+    st.text(alphabet="aAbB \u00a0İ.", min_size=1, max_size=5),
+)
+def test_occurrences_map_to_the_runs_holding_them(texts: list[list[str]], needle: str) -> None:
+
+    paragraphs = [Paragraph(None, None, [Run(t, {}, None) for t in runs if t]) for runs in texts]
+    number = {id(p): n for n, p in enumerate(paragraphs)}
+    got = [[(number[id(p)], i) for p, i in span] for span in _spans(_Paragraphs(paragraphs), needle)]
+    assert got == _reference_spans(paragraphs, needle)

@@ -102,3 +102,27 @@ async def test_an_answer_must_name_ones_own_uploaded_file(practical: Harness) ->
     assert no_header.status == 400
     wrong_item = await _upload(b, make_xlsx(), item="TIK-01")
     assert wrong_item.status == 400
+
+
+async def test_a_libreoffice_calc_file_is_accepted_and_graded_by_the_same_rubric(practical: Harness) -> None:
+    from tests.grader.odf_builders import make_ods, make_odt
+
+    client = await practical.candidate(0)
+    attempt = await (await client.get("/ujian/api/attempt")).json()
+    task = next(i for i in attempt["items"] if i["id"] == "PRA-01")
+    assert task["practical"]["formats"] == ["xlsx", "ods"]
+    refused = await _upload(client, make_odt(), name="hasil.odt")
+    assert refused.status == 400
+    error = (await refused.json())["error"]
+    assert error["code"] == "upload.wrong_type" and ".xlsx or .ods" in error["en"]
+    response = await _upload(client, make_ods(chart="line"), name="hasil.ods")
+    assert response.status == 200, await response.text()
+    stored = await response.json()
+    ack = await client.post(
+        "/ujian/api/answer",
+        json={"item": "PRA-01", "value": {"sha256": stored["sha256"], "name": stored["name"]}, "seq": 1, "key": "f1"},
+    )
+    assert ack.status == 200
+    result = (await (await client.post("/ujian/api/submit", json={"confirm": True})).json())["result"]
+    rubric = next(r for r in result["rubrics"] if r["item"] == "PRA-01")
+    assert [line["passed"] for line in rubric["lines"]] == [True, False]  # as the .xlsx twin above

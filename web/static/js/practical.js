@@ -6,9 +6,11 @@ import { el, errorMessage } from "./common.js";
 export function renderPractical(item, box, ctx) {
   const info = item.practical || {};
   const format = info.format || "docx";
+  const formats = info.formats || [format]; // e.g. docx and odt: Word or LibreOffice files
   const status = el("p", { class: "practical__status", id: "practical-status", role: "status", "aria-live": "polite" });
   const current = el("p", { class: "practical__current", id: "practical-current" });
-  const input = el("input", { type: "file", id: "practical-file", hidden: true, accept: `.${format}` });
+  const input = el("input", { type: "file", id: "practical-file", hidden: true,
+    accept: formats.map((f) => `.${f}`).join(",") });
   const choose = el("button", { type: "button", class: "btn btn-primary btn-big", id: "practical-upload" },
     ctx.t("exam.practical_choose"));
   choose.addEventListener("click", () => input.click());
@@ -31,7 +33,8 @@ export function renderPractical(item, box, ctx) {
       input.value = "";
     }
   });
-  const parts = [el("p", { class: "practical__task", text: ctx.t("exam.practical_task", { format: format.toUpperCase() }) })];
+  const parts = [el("p", { class: "practical__task", text: ctx.t("exam.practical_task",
+    { format: formats.map((f) => f.toUpperCase()).join(" / ") }) })];
   if (info.start_file) {
     parts.push(el("p", {}, el("a", { class: "btn btn-big", id: "practical-start", href: info.start_file.url,
       download: info.start_file.name }, ctx.t("exam.practical_download", { name: info.start_file.name }))));
