@@ -14,11 +14,13 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
+from grader.components import EXAM
 from grader.exact import parse_decimal, points_to_milli
 from server import keys, security
 from server.db.models import Attempt, Candidate, Exam, ExamSession
 from server.services.context import Committed
 from server.services.exam import timer_of
+from server.transparency.standing import rules_of
 from stream.keys import LIVE_FEED
 from stream.live.feed import LiveFeed
 from stream.live.model import SeatPresence, SeatRow, SessionInfo
@@ -54,6 +56,23 @@ def seat_row(candidate: Candidate, attempt: Attempt, session: ExamSession, total
     )
 
 
+def live_cascade(exam: Exam) -> tuple[str, ...]:
+    """The exam's tie-breaks as the live board can apply them while the exam runs: exam total first, then
+    ``finish_time`` (submitted earlier) and exam components (their sections' scores); steps that need
+    what only the committee enters later (interview marks, ages) are left to the published results."""
+    rules = rules_of(exam)
+    names = ["total_desc"]
+    for step in rules.tie_breaks:
+        if step == "finish_time":
+            names.append("submitted_earlier")
+        elif step.startswith("component:"):
+            component = rules.component(step[len("component:") :])
+            sections = component.sections or tuple(s["code"] for s in json.loads(exam.definition_json)["sections"])
+            if component.source == EXAM:
+                names.append("section_desc:" + "+".join(sections))
+    return tuple(names)
+
+
 def session_info(session: ExamSession, exam: Exam) -> SessionInfo:
     definition = json.loads(exam.definition_json)
     pass_total = definition.get("pass_total_min")
@@ -64,6 +83,7 @@ def session_info(session: ExamSession, exam: Exam) -> SessionInfo:
         sections=tuple((s["code"], s["title"]) for s in definition["sections"]),
         public_fields=frozenset(definition.get("public_fields") or ("number", "name", "village", "position")),
         pass_total_milli=points_to_milli(parse_decimal(pass_total)) if pass_total is not None else None,
+        cascade=live_cascade(exam),
     )
 
 

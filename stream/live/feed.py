@@ -32,7 +32,7 @@ from stream.live.model import (
     public_row,
     sort_rows,
 )
-from stream.live.ranking import DEFAULT_CASCADE, Cascade, rank
+from stream.live.ranking import DEFAULT_CASCADE, Cascade, cascade_of, rank
 
 log = logging.getLogger(__name__)
 
@@ -272,9 +272,13 @@ class LiveFeed:
             except Exception:
                 log.exception("live sink %s failed to take the index", type(sink).__name__)
 
+    def _cascade(self, info: SessionInfo) -> Cascade:
+        """The exam's own ranking criteria when the session names them, else the feed's default."""
+        return cascade_of(info.cascade) if info.cascade else self.cascade
+
     def _compute(self, form: _Formation) -> tuple[FormationUpdate | None, CommitteeUpdate | None]:
         info = self._info(form.key.session)
-        ranks = rank(form.rows.values(), self.cascade)
+        ranks = rank(form.rows.values(), self._cascade(info))
         fields = info.public_fields
         new: dict[str, JsonObj] = {}
         by_number: dict[str, JsonObj] = {}
@@ -374,7 +378,7 @@ class LiveFeed:
         for form in self._forms.values():
             if form.key.session != session:
                 continue
-            ranks = rank(form.rows.values(), self.cascade)
+            ranks = rank(form.rows.values(), self._cascade(self._info(session)))
             for n, row in form.rows.items():
                 key = form.keys.get(n)
                 if key is None:

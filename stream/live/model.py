@@ -89,6 +89,8 @@ class SessionInfo:
     """(section code, title) in display order."""
     public_fields: frozenset[str] = field(default_factory=lambda: frozenset(IDENTITY_FIELDS))
     pass_total_milli: int | None = None
+    cascade: tuple[str, ...] = ()
+    """The exam's own ranking criteria by name (``stream.live.ranking.criterion``); () = the feed's default."""
 
     def __post_init__(self) -> None:
         if not self.code:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from stream.live.model import SeatRow
@@ -28,12 +29,31 @@ def submitted_earlier() -> Criterion:
 
 
 def section_desc(code: str) -> Criterion:
-    """Higher score in one section first (e.g. the configured cascade may put TKP before time)."""
+    """Higher score in one section (or the sum of several, ``"TIK+TKP"``) first."""
+    codes = code.split("+")
 
     def key(r: SeatRow) -> int:
-        return -dict(r.sections).get(code, 0)
+        scores = dict(r.sections)
+        return -sum(scores.get(c, 0) for c in codes)
 
     return Criterion(f"section_desc:{code}", key)
+
+
+def criterion(name: str) -> Criterion:
+    """A criterion by the name it is shown under: ``total_desc``, ``submitted_earlier``, ``section_desc:X``."""
+    if name == "total_desc":
+        return total_desc()
+    if name == "submitted_earlier":
+        return submitted_earlier()
+    if name.startswith("section_desc:") and len(name) > len("section_desc:"):
+        return section_desc(name[len("section_desc:") :])
+    raise ValueError(f"unknown ranking criterion {name!r}")
+
+
+@cache
+def cascade_of(names: tuple[str, ...]) -> Cascade:
+    """The cascade a session names (built once per distinct list)."""
+    return Cascade(tuple(criterion(n) for n in names))
 
 
 @dataclass(frozen=True, slots=True)

@@ -200,3 +200,19 @@ async def test_close_flushes_pending(coalesce: int) -> None:
     assert rec.updates
     assert rec.updates[-1].delta["seq"] == 1
     await feed.seat_changed(SESSION, seat(1, answered=5))  # after close: ignored, no error
+
+
+async def test_a_session_ranks_by_its_exams_own_criteria() -> None:
+    """The exam's rules name the live cascade: exam-only rules without tie-breaks share ranks on equal
+    totals, as the published results will; the feed's default separates them by submit time."""
+    tied = [
+        seat(1, status="submitted", score=70_000, submitted_at=5),
+        seat(2, status="submitted", score=70_000, submitted_at=1),
+    ]
+    for cascade, expected in (((), {"P-001": 2, "P-002": 1}), (("total_desc",), {"P-001": 1, "P-002": 1})):
+        rec = Recorder()
+        feed = LiveFeed(sinks=[rec], coalesce_ms=0)
+        await feed.replace_all(info(cascade=cascade), tied)
+        await feed.flush()
+        snapshot = json.loads(rec.updates[-1].snapshot)
+        assert {r["number"]: r["rank"] for r in snapshot["rows"]} == expected

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from stream.live.model import PUBLIC_ROW_KEYS, FormationKey, SeatRow, SessionInfo, public_row
-from stream.live.ranking import DEFAULT_CASCADE, Cascade, rank, section_desc, submitted_earlier, total_desc
+from stream.live.ranking import (
+    DEFAULT_CASCADE,
+    Cascade,
+    cascade_of,
+    criterion,
+    rank,
+    section_desc,
+    submitted_earlier,
+    total_desc,
+)
 from tests.stream.live.helpers import seat
 
 
@@ -100,3 +111,16 @@ def test_pluggable_cascade() -> None:
     cascade = Cascade((total_desc(), section_desc("TIU"), submitted_earlier()))
     assert rank([a, b], cascade) == {"P-002": 1, "P-001": 2}
     assert rank([a, b]) == {"P-001": 1, "P-002": 2}
+
+
+def test_criteria_by_name_and_section_sums() -> None:
+    a = dataclasses.replace(seat(1, status="submitted", score=60_000), sections=(("TWK", 40_000), ("TIU", 20_000)))
+    b = dataclasses.replace(seat(2, status="submitted", score=60_000), sections=(("TWK", 20_000), ("TIU", 40_000)))
+    c = dataclasses.replace(seat(3, status="submitted", score=60_000), sections=(("TWK", 30_000), ("TIU", 30_000)))
+    by_tiu = cascade_of(("total_desc", "section_desc:TIU"))
+    assert by_tiu.names == ("total_desc", "section_desc:TIU")
+    assert rank([a, b, c], by_tiu) == {"P-002": 1, "P-003": 2, "P-001": 3}
+    both = cascade_of(("total_desc", "section_desc:TWK+TIU"))  # a component made of both sections: tied
+    assert rank([a, b, c], both) == {"P-001": 1, "P-002": 1, "P-003": 1}
+    with pytest.raises(ValueError, match="unknown ranking criterion"):
+        criterion("age:older")
