@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from grader.office import check_upload
+from grader.office import ACCEPTS, check_upload, open_package
 from server.importers.common import MAX_IMAGE_BYTES, MAX_OPTION_CHARS, norm_header
 from server.importers.media import ImageError, Media
 from server.importers.tabular import FieldError, as_text
@@ -21,6 +21,8 @@ PRACTICAL = {"document": "docx", "spreadsheet": "xlsx"}
 MIME = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
 }
 MAX_START_BYTES = MAX_IMAGE_BYTES
 MAX_LEFT = 20
@@ -241,7 +243,7 @@ class StartFile:
 
 def start_file(ref: str, kind: str, files: Mapping[str, bytes] | None, find: Any) -> StartFile:
     """The practical task's starting file, found like an image (``find(ref)`` → the mapping key) and checked
-    like an upload (a real .docx/.xlsx, no macros, no password)."""
+    like an upload (a real .docx/.odt or .xlsx/.ods, no macros, no password)."""
     name = find(ref)
     assert files is not None
     data = files[name]
@@ -251,11 +253,12 @@ def start_file(ref: str, kind: str, files: Mapping[str, bytes] | None, find: Any
             f"Berkas awal '{ref}' terlalu besar (lebih dari {MAX_START_BYTES // (1024 * 1024)} MB)",
             f"Starting file '{ref}' is too large (over {MAX_START_BYTES // (1024 * 1024)} MB)",
         )
-    fmt = PRACTICAL[kind]
-    problem = check_upload(bytes(data), fmt, MAX_START_BYTES)
+    accepted = ACCEPTS[PRACTICAL[kind]]
+    problem = check_upload(bytes(data), accepted, MAX_START_BYTES)
     if problem is not None:
         raise ImageError(
             f"start_file.{problem.code}", f"Berkas awal '{ref}': {problem.id}", f"Starting file '{ref}': {problem.en}"
         )
+    found = open_package(bytes(data), accepted).format  # .docx or .odt, .xlsx or .ods: served as what it is
     digest = hashlib.sha256(data).hexdigest()
-    return StartFile(digest, name.rsplit("/", 1)[-1], Media(content_type=MIME[fmt], data=bytes(data)))
+    return StartFile(digest, name.rsplit("/", 1)[-1], Media(content_type=MIME[found], data=bytes(data)))

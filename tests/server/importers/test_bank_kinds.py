@@ -148,3 +148,15 @@ def test_a_starting_file_that_is_not_the_right_office_file_is_refused() -> None:
     problems = _problems(json.dumps(rows).encode(), "soal.json", {"a.xlsx": b"%PDF-1.4 not a workbook"})
     assert [p.field for p in problems] == ["berkas_awal"]
     assert problems[0].code.startswith("start_file.upload.")
+
+
+def test_a_starting_file_may_be_opendocument_and_is_served_as_such() -> None:
+    from tests.grader.odf_builders import make_ods, make_odt
+
+    rows = [{"kode": "P-1", "bagian": "PR", "tipe": "dokumen", "soal": "x", "kunci": RUBRIC, "berkas_awal": "a.odt"}]
+    bank = load_bank(json.dumps(rows).encode(), "soal.json", {"a.odt": make_odt()})
+    sha = bank.items[0].raw["params"]["start_sha256"]
+    assert bank.media[sha].content_type == "application/vnd.oasis.opendocument.text"
+    # A spreadsheet cannot start a document task.
+    problems = _problems(json.dumps(rows).encode(), "soal.json", {"a.odt": make_ods()})
+    assert [p.field for p in problems] == ["berkas_awal"]
