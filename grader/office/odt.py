@@ -31,6 +31,7 @@ from grader.office.odf import (
     small_int,
     spaces,
     styles_part,
+    table_rows,
     walk,
 )
 from grader.office.package import Package
@@ -42,7 +43,6 @@ DEFAULT_SIZE = Fraction(24)
 _PARAGRAPHS = frozenset({TEXT + "p", TEXT + "h"})
 _TABLES = frozenset({TABLE + "table"})
 _BLOCKS = _PARAGRAPHS | _TABLES
-_ROW_HOLDERS = frozenset({TABLE + "table-header-rows", TABLE + "table-rows", TABLE + "table-row-group"})
 _CELLS = frozenset({TABLE + "table-cell", TABLE + "covered-table-cell"})
 _HEADERS = {
     "header": (STYLE + "header", STYLE + "header-left", STYLE + "header-first"),
@@ -201,7 +201,7 @@ def _add(runs: list[Run], text: str, props: Props) -> None:
 
 def _table(table: Element) -> Table:
     rows: list[tuple[str, ...]] = []
-    for row in _rows(table):
+    for row in table_rows(table):
         cells: list[str] = []
         for cell in row:
             if cell.tag not in _CELLS:
@@ -227,20 +227,6 @@ def _cell_paragraphs(cell: Element) -> list[Element]:
         elif child.tag in _PARAGRAPHS:
             found.append(child)
         elif child.tag not in SKIPPED and child.tag != TABLE + "table" and not child.tag.startswith(DRAW):
-            stack.append(iter(child))
-    return found
-
-
-def _rows(table: Element) -> list[Element]:
-    found: list[Element] = []
-    stack = [iter(table)]
-    while stack:
-        child = next(stack[-1], None)
-        if child is None:
-            stack.pop()
-        elif child.tag == TABLE + "table-row":
-            found.append(child)
-        elif child.tag in _ROW_HOLDERS:
             stack.append(iter(child))
     return found
 

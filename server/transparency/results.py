@@ -6,7 +6,8 @@ from typing import Any
 
 from grader.components import FormationRules
 from grader.exact import decimal_text
-from grader.regrade import spec_hash
+from grader.regrade import Correction, RegradeDiff, spec_hash
+from server.db.models import Exam
 from server.services.committee import Member, _reason
 from server.services.context import ServiceContext, Tx
 from server.transparency import regrade, standing
@@ -93,7 +94,11 @@ class ResultsService:
     async def preview(self, who: Member, *, exam: object, corrections: object) -> dict[str, Any]:
         """The dry-run diff of corrections, computed and shown but not logged."""
         who.require(*PROPOSER_ROLES)
-        parsed = regrade.parse_corrections(corrections)
+        _found, _hash, diff = await self._dry_run(exam, regrade.parse_corrections(corrections))
+        return diff.as_json()
+
+    async def _dry_run(self, exam: object, parsed: list[Correction]) -> tuple[Exam, str, RegradeDiff]:
+        """The exam, the hash of the spec in force and the diff, read and graded outside the writer."""
         async with self.ctx.db.read() as s:
             found = await standing.find_exam(s, exam)
             if not found.key_revealed:
@@ -101,21 +106,14 @@ class ResultsService:
             current = await standing.load_standing(s, found)
             _raw, new_spec = regrade.corrected_spec(current, parsed)
             diff = await regrade.diff_of(s, current, new_spec)
-        return diff.as_json()
+        return found, spec_hash(current.spec), diff
 
     async def propose(self, who: Member, *, exam: object, corrections: object, reason: object) -> dict[str, Any]:
         """Compute the dry run outside the writer, then log the proposal if the key has not moved meanwhile."""
         who.require(*PROPOSER_ROLES)
         why = _reason(reason)
         parsed = regrade.parse_corrections(corrections)
-        async with self.ctx.db.read() as s:
-            found = await standing.find_exam(s, exam)
-            if not found.key_revealed:
-                raise NOT_REVEALED
-            current = await standing.load_standing(s, found)
-            _raw, new_spec = regrade.corrected_spec(current, parsed)
-            diff = await regrade.diff_of(s, current, new_spec)
-        old_hash = spec_hash(current.spec)
+        found, old_hash, diff = await self._dry_run(exam, parsed)
 
         async def unit(tx: Tx) -> int:
             return await regrade.propose(

@@ -13,33 +13,12 @@ import pytest
 
 from tests.browser.conftest import DESKTOP, watch
 from tests.processes import ServerProcess, free_port, ujian
-from tests.server.builders import ExamFolder
+from tests.server.builders import SCORING_TOML, ExamFolder
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SECRET = "browser-results-test-secret-0123456789abcdef"
-# The exam's own rules: the written test (60 %) and an interview the committee enters (40 %, at least 50).
-SCORING = """
-[penilaian]
-bonus_max = "5"
-total_cap = "100"
-tie_breaks = ["finish_time", "retest"]
 
-[[penilaian.components]]
-code = "tertulis"
-title = "Tes tertulis"
-source = "exam"
-weight = "60"
-max = "100"
-
-[[penilaian.components]]
-code = "wawancara"
-title = "Wawancara"
-source = "entered"
-weight = "40"
-max = "100"
-pass_min = "50"
-"""
 ADMIN = ("admin", "kata-sandi-admin-uji", "admin")
 AUDITOR = ("auditor", "kata-sandi-auditor-uji", "auditor")
 WITNESS = ("saksi", "kata-sandi-saksi-uji", "witness")
@@ -68,7 +47,7 @@ def exam_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExamServer
     }
     env.pop("UJIAN_REDIS_URL", None)
     ujian(["migrate"], env, work)
-    folder = ExamFolder(extra_toml=SCORING).write(work / "exam")
+    folder = ExamFolder(extra_toml=SCORING_TOML).write(work / "exam")
     ujian(["import", str(folder), "--cards", str(work / "cards.csv")], env, work)
     for username, password, role in (ADMIN, AUDITOR, WITNESS):
         ujian(["user", username, "--role", role, "--password-env", "TEST_PW"], {**env, "TEST_PW": password}, work)

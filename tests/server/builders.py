@@ -43,6 +43,31 @@ DEFAULT_ITEMS = [
 ]
 
 
+# Formation rules used by the results tests: the written test (60 %) and an interview the committee enters
+# (40 %, at least 50), bonus up to 5, the legal cap 100, ties by finishing time then a re-test.
+SCORING_TOML = """
+[penilaian]
+bonus_max = "5"
+total_cap = "100"
+tie_breaks = ["finish_time", "retest"]
+
+[[penilaian.components]]
+code = "tertulis"
+title = "Tes tertulis"
+source = "exam"
+weight = "60"
+max = "100"
+
+[[penilaian.components]]
+code = "wawancara"
+title = "Wawancara"
+source = "entered"
+weight = "40"
+max = "100"
+pass_min = "50"
+"""
+
+
 @dataclass
 class ExamFolder:
     """Write ujian.toml, soal.csv and peserta.csv into a folder; tweak fields before ``write``."""

@@ -21,33 +21,13 @@ from server.services.setup import ImportSummary
 from tests.conftest import POSTGRES_URL
 from tests.databases import fresh_database
 from tests.fakes import FakeClock
-from tests.server.builders import ExamFolder
+from tests.server.builders import SCORING_TOML, ExamFolder
 from tests.server.conftest import ADMIN, PROCTOR, db_kinds
 
 ADMIN_MEMBER = Member(0, "admin", "admin")
 AUDITOR = ("auditor", "kata-sandi-auditor")
 WITNESS = ("saksi", "kata-sandi-saksi")
-SCORING = """
-[penilaian]
-bonus_max = "5"
-total_cap = "100"
-tie_breaks = ["finish_time", "retest"]
 
-[[penilaian.components]]
-code = "tertulis"
-title = "Tes tertulis"
-source = "exam"
-weight = "60"
-max = "100"
-
-[[penilaian.components]]
-code = "wawancara"
-title = "Wawancara"
-source = "entered"
-weight = "40"
-max = "100"
-pass_min = "50"
-"""
 CORRECT = {"TIK-01": "B", "TIK-02": "C", "TIK-03": ["A", "C"], "TIK-04": False, "TKP-01": "A"}
 
 
@@ -262,7 +242,7 @@ async def witness_cosign(witness: TestClient, note: str, signer: Signer, s: Serv
 
 
 def exam_folder() -> ExamFolder:
-    return ExamFolder(candidates=roster(), extra_toml=SCORING)
+    return ExamFolder(candidates=roster(), extra_toml=SCORING_TOML)
 
 
 _DAYS: dict[str, tuple[ExamDay, Path]] = {}
