@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server.db.models import Candidate, Event, Exam
+from server.db.models import Attempt, Candidate, Event, Exam
 from server.transparency import standing
 
 PUBLIC_DEFAULT = ("number", "name", "village", "position")
@@ -65,8 +65,9 @@ async def exam_results(session: Any, exam: Exam) -> dict[str, Any]:
         }
         for seq, at, d in await _logged_with_time(session, "key.corrected", exam.code)
     ]
-    people = (await session.execute(select(Candidate).where(Candidate.exam_id == exam.id))).scalars()
+    people = (await session.execute(select(Candidate).where(Candidate.exam_id == exam.id))).scalars().all()
     names = {c.number: c.name for c in people} if "name" in public else {}
+    practical = await _practical_lines(session, exam) if publications else {}
     latest = publications[-1] if publications else None
     rules = standing.rules_of(exam)
     return {
@@ -83,7 +84,31 @@ async def exam_results(session: Any, exam: Exam) -> dict[str, Any]:
         "previous": _changes(publications[-2] if len(publications) > 1 else None, latest) if latest else {},
         "corrections": corrections,
         "names": names,
+        "practical": practical,
     }
+
+
+async def _practical_lines(session: Any, exam: Exam) -> dict[str, list[dict[str, Any]]]:
+    """Candidate → their practical tasks' rubric lines as graded (in force): what the public may check a
+    file task's score against, line by line."""
+    rows = (
+        await session.execute(
+            select(Candidate.number, Attempt.result_json)
+            .join(Attempt, Attempt.candidate_id == Candidate.id)
+            .where(Candidate.exam_id == exam.id, Attempt.status == "submitted")
+        )
+    ).all()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for number, result_json in rows:
+        items = json.loads(result_json).get("items", []) if result_json else []
+        tasks = [
+            {"code": i["code"], "score_milli": i["score_milli"], "max_milli": i["max_milli"], "lines": i["lines"]}
+            for i in items
+            if i.get("lines")
+        ]
+        if tasks:
+            out[number] = tasks
+    return out
 
 
 async def public_results(db: Any) -> list[dict[str, Any]]:

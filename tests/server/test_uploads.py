@@ -126,3 +126,20 @@ async def test_a_libreoffice_calc_file_is_accepted_and_graded_by_the_same_rubric
     result = (await (await client.post("/ujian/api/submit", json={"confirm": True})).json())["result"]
     rubric = next(r for r in result["rubrics"] if r["item"] == "PRA-01")
     assert [line["passed"] for line in rubric["lines"]] == [True, False]  # as the .xlsx twin above
+
+
+async def test_the_public_results_show_each_practical_line_next_to_the_score(practical: Harness) -> None:
+    client = await practical.candidate(0)
+    stored = await (await _upload(client, make_xlsx(chart="line"))).json()
+    value = {"sha256": stored["sha256"], "name": stored["name"]}
+    await client.post("/ujian/api/answer", json={"item": "PRA-01", "value": value, "seq": 1, "key": "f1"})
+    assert (await client.post("/ujian/api/submit", json={"confirm": True})).status == 200
+    admin = await practical.committee()
+    assert (await admin.post("/panitia/api/sessions/S1/close", json={"reason": "selesai"})).status == 200
+    assert (await admin.post("/panitia/api/transparency/publish", json={"reason": "hasil"})).status == 200
+    public = await practical.make_client()
+    page = await (await public.get("/transparansi/hasil?lang=id")).text()
+    assert "Rincian tugas praktik PRA-01: 6 dari 10" in page
+    assert "Total dihitung dengan rumus SUM" in page and "Ada grafik kolom" in page
+    english = await (await public.get("/transparansi/hasil?lang=en")).text()
+    assert "There is a column chart" in english
