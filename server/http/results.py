@@ -56,6 +56,14 @@ async def propose(request: web.Request) -> web.StreamResponse:
     return web.json_response({"ok": True, **done})
 
 
+@routes.post("/panitia/api/regrade/{seq}/preview")
+async def preview_proposal(request: web.Request) -> web.StreamResponse:
+    member = await _member(request)
+    body = await json_body(request)
+    diff = await request.app[keys.RESULTS].preview_proposal(member, exam=body.get("exam"), seq=_seq(request))
+    return web.json_response({"ok": True, "diff": diff})
+
+
 @routes.post("/panitia/api/regrade/{seq}/approve")
 async def approve(request: web.Request) -> web.StreamResponse:
     member = await _member(request)

@@ -17,7 +17,6 @@ from server.errors import ApiError
 from server.http.candidate import COOKIE as CANDIDATE_COOKIE
 from server.http.committee import _member
 from server.http.common import html, json_body, lang_of
-from server.transparency.published import public_results
 from server.transparency.service import NO_BUNDLE
 from web.render import translator
 
@@ -65,16 +64,25 @@ async def page(request: web.Request) -> web.StreamResponse:
 @routes.get("/transparansi/hasil")
 async def results_page(request: web.Request) -> web.StreamResponse:
     """Every exam's published results (the latest in full), every publication and key correction."""
-    exams = await public_results(request.app[keys.DB])
+    size, exams = await request.app[keys.RESULTS].public()
     lang = lang_of(request)
+    etag = f'"hasil-{size}-{lang}"'
+    if request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers={"ETag": etag, "Cache-Control": SHORT})
     response = html(request, "transparansi/hasil.html", exams=exams, points=partial(points_text, lang=lang))
-    response.headers["Cache-Control"] = SHORT
+    response.headers.update({"Cache-Control": SHORT, "ETag": etag})
     return response
 
 
 @routes.get("/transparansi/hasil.json")
 async def results_json(request: web.Request) -> web.StreamResponse:
-    return _json({"exams": await public_results(request.app[keys.DB])})
+    size, exams = await request.app[keys.RESULTS].public()
+    etag = f'"hasil-{size}"'
+    if request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers={"ETag": etag, "Cache-Control": SHORT})
+    response = _json({"exams": exams})
+    response.headers["ETag"] = etag
+    return response
 
 
 def points_text(milli: object, *, lang: str) -> str:

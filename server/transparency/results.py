@@ -12,6 +12,7 @@ from server.services.committee import Member, _reason
 from server.services.context import ServiceContext, Tx
 from server.transparency import regrade, standing
 from server.transparency.actions import NOT_REVEALED
+from server.transparency.published import public_results
 
 MARK_ROLES = ("admin",)
 PROPOSER_ROLES = ("admin",)
@@ -60,6 +61,15 @@ def items_view(spec_raw: dict[str, Any]) -> list[dict[str, Any]]:
 class ResultsService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+        self._public: tuple[int, list[dict[str, Any]]] = (-1, [])
+
+    async def public(self) -> tuple[int, list[dict[str, Any]]]:
+        """The public results page's data and the log size it reflects; recomputed only when the log grew
+        (thousands of phones may ask at once, each costing one small read)."""
+        size = await self.version()
+        if size != self._public[0]:
+            self._public = (size, await public_results(self.ctx.db))
+        return self._public
 
     async def state(self, who: Member, *, exam: object) -> dict[str, Any]:
         """Current standings by the exam's rules (not yet published), committee marks and every proposal."""
@@ -95,6 +105,15 @@ class ResultsService:
         """The dry-run diff of corrections, computed and shown but not logged."""
         who.require(*PROPOSER_ROLES)
         _found, _hash, diff = await self._dry_run(exam, regrade.parse_corrections(corrections))
+        return diff.as_json()
+
+    async def preview_proposal(self, who: Member, *, exam: object, seq: int) -> dict[str, Any]:
+        """A logged proposal's dry run again, against today's marks (its logged diff is frozen when proposed):
+        what an approving member should look at before approving."""
+        who.require(*regrade.APPROVER_ROLES)
+        async with self.ctx.db.read() as s:
+            found = await regrade.open_proposal(s, await standing.find_exam(s, exam), seq)
+        _exam, _hash, diff = await self._dry_run(exam, standing.corrections_of(found.data))
         return diff.as_json()
 
     async def _dry_run(self, exam: object, parsed: list[Correction]) -> tuple[Exam, str, RegradeDiff]:

@@ -202,6 +202,9 @@ def test_marks_regrade_proposal_and_two_approvals(exam_server: ExamServer, brows
     expect(witness.locator("#regrade-form")).to_be_hidden()  # only an admin proposes
     expect(witness.locator("#marks-form")).to_be_hidden()  # only an admin enters marks
     mine = witness.locator(f'#proposals .proposal[data-seq="{seq}"]')
+    # Before approving, the witness recomputes its effect with today's marks (the logged diff is frozen).
+    mine.locator(".proposal__rerun button").click()
+    expect(mine.locator('.proposal__fresh tr[data-candidate="P-003"]')).to_contain_text("2 → 1")
     mine.locator('button[data-action="approve"]').click()
     confirm_dialog(witness, "Sudah dicocokkan dengan berkas soal asli")
     expect(mine.locator(".proposal__approvals")).to_have_text("Approvals: 1 of 2")

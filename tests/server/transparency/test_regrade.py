@@ -244,6 +244,9 @@ async def test_the_public_results_page_shows_every_publication_and_what_changed(
     assert "telah diumumkan 2 kali" in page
     for secret in ("answers", "pin", "100001"):
         assert secret not in page
+    first = await public.get("/transparansi/hasil.json")
+    again = await public.get("/transparansi/hasil.json", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status == 304  # nothing logged since: thousands of phones revalidate for free
 
 
 async def test_the_results_view_describes_rules_and_items_and_revalidates_cheaply(closed: tuple[Server, Any]) -> None:
@@ -272,3 +275,21 @@ async def test_the_results_view_describes_rules_and_items_and_revalidates_cheapl
     state = await (await admin.get("/panitia/api/results")).json()
     assert state["proposals"][0]["seq"] == seq
     assert state["proposals"][0]["marks_since"] == 1  # its frozen diff predates this mark
+
+
+async def test_an_approver_can_rerun_a_proposals_dry_run_against_todays_marks(closed: tuple[Server, Any]) -> None:
+    s, admin = closed
+    seq = (await (await admin.post("/panitia/api/regrade/propose", json={"corrections": [FIX], "reason": "x"})).json())[
+        "seq"
+    ]
+    marks = [{"candidate": n, "value": "80"} for n in ("P-001", "P-002", "P-005")]
+    await admin.post("/panitia/api/marks", json={"component": "wawancara", "entries": marks, "reason": "w"})
+    witness = await s.committee(WITNESS)
+    r = await witness.post(f"/panitia/api/regrade/{seq}/preview", json={})
+    assert r.status == 200, await r.text()
+    fresh = {c["candidate"]: c for c in (await r.json())["diff"]["changes"]}
+    state = await (await admin.get("/panitia/api/results")).json()
+    frozen = {c["candidate"]: c for c in state["proposals"][0]["diff"]["changes"]}
+    assert frozen["P-001"]["total_before_milli"] is None  # no interview yet when proposed: incomplete
+    assert fresh["P-001"]["total_before_milli"] is not None  # today it has a final total
+    assert (await (await s.committee(PROCTOR)).post(f"/panitia/api/regrade/{seq}/preview", json={})).status == 403

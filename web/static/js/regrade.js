@@ -385,7 +385,11 @@ export class Regrade {
       el("p", { class: "proposal__decision" }),
       el("details", { class: "proposal__diff results__details" },
         el("summary", {}, t("panitia.regrade.diff.show", { n: changes })), el("div", { class: "diff" })),
-      el("div", { class: "actions proposal__actions" }));
+      el("div", { class: "actions proposal__actions" }),
+      el("p", { class: "proposal__rerun" },
+        el("button", { type: "button", class: "btn btn--small", on: { click: (e) => this.rerun(p.seq, card, e.currentTarget) } },
+          t("panitia.regrade.rerun"))),
+      el("div", { class: "diff proposal__fresh", tabindex: "-1", hidden: true }));
     // A diff can list thousands of candidates: build its table the first time someone opens it.
     const details = card.querySelector(".proposal__diff");
     details.addEventListener("toggle", () => {
@@ -410,6 +414,24 @@ export class Regrade {
       approvals.map((a) => el("li", {}, t("panitia.regrade.approved_by", { by: a.by, reason: a.reason }))));
     setText(card.querySelector(".proposal__decision"), this.decisionText(p, stale));
     this.syncActions(card.querySelector(".proposal__actions"), p, stale);
+    card.querySelector(".proposal__rerun").hidden = !(p.status === "open" && !stale && APPROVER_ROLES.has(this.user.role));
+  }
+
+  /** The proposal's dry run again, against today's marks: its logged diff is frozen when proposed. */
+  async rerun(seq, card, button) {
+    const box = card.querySelector(".proposal__fresh");
+    await this.r.sending(button, async () => {
+      try {
+        const res = await api(this.r.url(`/regrade/${seq}/preview`), { method: "POST", body: {}, timeoutMs: SLOW_MS });
+        box.replaceChildren(el("h6", {}, this.t("panitia.regrade.rerun_title")), ...diffView(res.diff, this.r));
+        box.hidden = false;
+        box.focus();
+      } catch (err) {
+        if (this.r.lost(err)) return;
+        box.replaceChildren(el("p", { class: "alert alert--error", role: "alert" }, this.r.message(err)));
+        box.hidden = false;
+      }
+    });
   }
 
   decisionText(p, stale) {
