@@ -6,6 +6,7 @@ import {
   showMessage, withLang, wireLoginForm,
 } from "./common.js";
 import { Results } from "./results.js";
+import { reconcile } from "./tables.js";
 
 const REFRESH_MS = 3000;
 const ONLINE_WINDOW_MS = 30000;
@@ -141,35 +142,12 @@ class Console {
     this.renderCandidates();
   }
 
-  /** Update a keyed table body in place: create missing rows, refresh cells, drop vanished rows. */
-  reconcile(tbody, rows, list, keyOf, build, update) {
-    const seen = new Set();
-    let previous = null;
-    for (const entry of list) {
-      const key = keyOf(entry);
-      seen.add(key);
-      let row = rows.get(key);
-      if (!row) {
-        row = build(entry);
-        rows.set(key, row);
-      }
-      update(row, entry);
-      const expected = previous ? previous.nextSibling : tbody.firstChild;
-      if (expected !== row) tbody.insertBefore(row, expected);
-      previous = row;
-    }
-    for (const [key, row] of rows) {
-      if (!seen.has(key)) {
-        row.remove();
-        rows.delete(key);
-      }
-    }
-  }
+
 
   renderSessions() {
     const counts = new Map();
     for (const c of this.data.candidates) counts.set(c.session, (counts.get(c.session) || 0) + 1);
-    this.reconcile($("sessions-body"), this.sessionRows, this.data.sessions, (s) => s.code,
+    reconcile($("sessions-body"), this.sessionRows, this.data.sessions, (s) => s.code,
       (s) => {
         const row = el("tr", { dataset: { session: s.code } },
           el("th", { scope: "row", class: "cell-code" }),
@@ -201,7 +179,7 @@ class Console {
     const all = this.data.candidates;
     const list = query ? all.filter((c) => [c.number, c.name, c.village, c.position, c.session]
       .some((v) => String(v ?? "").toLowerCase().includes(query))) : all;
-    this.reconcile($("candidates-body"), this.candidateRows, list, (c) => c.number,
+    reconcile($("candidates-body"), this.candidateRows, list, (c) => c.number,
       (c) => el("tr", { dataset: { number: c.number } },
         el("th", { scope: "row", class: "cell-number" }),
         el("td", { class: "cell-name" }),
