@@ -51,7 +51,7 @@ from grader.components import (
 from grader.errors import KeyFormatError, VerificationError
 from grader.files import CachedFiles
 from grader.merkle import leaf_hash, verify_consistency, verify_inclusion
-from grader.model import ExamSpec
+from grader.model import AttemptResult, ExamSpec
 from grader.note import Verifier, decode_base64, parse_vkey
 from grader.problems import ProblemsError
 from grader.ranking import formation_code, formation_results
@@ -321,6 +321,7 @@ class BundleVerifier:
         self.spec_versions: list[tuple[dict[str, Any], ExamSpec | None]] | None = None
         self._receipts_cache: list[tuple[str, dict[str, Any]]] | None = None
         self.files = CachedFiles(reader)
+        self._graded: dict[tuple[int, str], AttemptResult] = {}
 
     def fail(self, check_id: str, message: str) -> None:
         check = self.report.check(check_id)
@@ -1109,7 +1110,7 @@ class BundleVerifier:
             if exam is None or c.submitted is None or c.submitted_hash is None:
                 self.fail("scores", f"seq {score.seq}: {c.number} has no submitted answers to grade")
                 continue
-            result = grade(exam, c.submitted, files=self.files)
+            result = self._grade(len(applied), exam, c)
             expected = inputs_hash(c.submitted_hash, self.exam_code, commitment, applied)
             problems = []
             if data.get("total_milli") != result.total_milli:
@@ -1127,6 +1128,16 @@ class BundleVerifier:
         for c in self.candidates.values():
             if c.status == "submitted" and c.scored_seq is None:
                 self.fail("scores", f"{c.number} submitted but was never scored")
+
+    def _grade(self, version: int, exam: ExamSpec, c: Candidate) -> AttemptResult:
+        """A candidate's submitted answers graded under key version ``version`` (0 = as committed), once:
+        the scores and every publication of the results reuse it."""
+        key = (version, c.number)
+        found = self._graded.get(key)
+        if found is None:
+            assert c.submitted is not None
+            found = self._graded[key] = grade(exam, c.submitted, files=self.files)
+        return found
 
     def _expected_results(self, before: int) -> list[Any]:
         """Results recomputed from the grader's own scores (not the logged ones) with the key in force, the
@@ -1149,7 +1160,7 @@ class BundleVerifier:
         scores: dict[str, CandidateScore] = {}
         for c in self.candidates.values():
             submitted = c.status == "submitted" and c.submit_seq is not None and c.submit_seq < before
-            result = grade(exam, c.submitted, files=self.files) if submitted and c.submitted is not None else None
+            result = self._grade(applied, exam, c) if submitted and c.submitted is not None else None
             mine = dict(marks.get(c.number, {}))
             bonus = mine.pop(BONUS, 0)
             scores[c.number] = CandidateScore(
