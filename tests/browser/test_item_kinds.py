@@ -51,8 +51,10 @@ def test_candidate_answers_every_new_kind_and_it_is_scored(demo_server: DemoServ
     page.press("#answer-input", "Enter")
     _saved(page, expect)
 
-    # Ordering: only buttons (keyboard-reachable), moved until A, B, C, D.
+    # Ordering: only buttons (keyboard-reachable), moved until A, B, C, D. The shuffle may already show
+    # that order; then nothing is saved until the candidate confirms it with "Simpan urutan ini".
     _go(page, items["ordering"])
+    moved = False
     for _ in range(20):
         order = page.eval_on_selector_all("#ordering-list li", "rows => rows.map((r) => r.dataset.option)")
         wrong = next((i for i in range(1, len(order)) if order[i] < order[i - 1]), None)
@@ -61,12 +63,15 @@ def test_candidate_answers_every_new_kind_and_it_is_scored(demo_server: DemoServ
         button = page.locator(f"#ordering-list li:nth-child({wrong + 1}) button[data-dir='up']")
         button.focus()
         page.keyboard.press("Enter")
+        moved = True
     assert page.eval_on_selector_all("#ordering-list li", "rows => rows.map((r) => r.dataset.option)") == [
         "A",
         "B",
         "C",
         "D",
     ]
+    if not moved:
+        page.click("#ordering-confirm")
     _saved(page, expect)
 
     # Matching: one select per left-hand entry.
