@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from grader.canonical import JsonValue
 from grader.exact import DecimalError, decimal_text, parse_decimal, points_to_milli, round_half_up
@@ -56,6 +57,10 @@ class FormationRules:
     pass_total_min_milli: int | None = None
     tie_breaks: tuple[str, ...] = ()
 
+    def markable(self) -> dict[str, int | None]:
+        """What the committee may enter marks for, with each maximum: the ``entered`` components, and ``bonus``."""
+        return {**{c.code: c.max_milli for c in self.components if c.source == ENTERED}, BONUS: self.bonus_max_milli}
+
     def component(self, code: str) -> ComponentSpec:
         for component in self.components:
             if component.code == code:
@@ -98,17 +103,61 @@ class CandidateScore:
         finished_ms: int | None = None,
         birth_date: str | None = None,
     ) -> CandidateScore:
+        return cls.from_sections(
+            candidate,
+            formation,
+            exam,
+            result.sections if result is not None else None,
+            passed=result.passed if result is not None else True,
+            present=present,
+            marks={**(entered or {}), BONUS: bonus_milli},
+            finished_ms=finished_ms,
+            birth_date=birth_date,
+        )
+
+    @classmethod
+    def from_sections(
+        cls,
+        candidate: str,
+        formation: str,
+        exam: ExamSpec,
+        sections: Iterable[SectionResult] | None,
+        *,
+        passed: bool = True,
+        present: bool = True,
+        marks: Mapping[str, int] | None = None,
+        finished_ms: int | None = None,
+        birth_date: str | None = None,
+    ) -> CandidateScore:
+        """From a graded attempt's sections (``None``: no graded attempt) and the committee's ``marks`` by
+        component, ``bonus`` among them: what the server (from stored grades) and the verifier (from its
+        own) both rank by."""
+        entered = dict(marks or {})
+        bonus = entered.pop(BONUS, 0)
         return cls(
             candidate,
             formation,
             present,
-            exam_sections(exam, result.sections) if result is not None else (),
-            tuple(sorted((entered or {}).items())),
-            bonus_milli,
+            exam_sections(exam, sections) if sections is not None else (),
+            tuple(sorted(entered.items())),
+            bonus,
             finished_ms,
             birth_date,
-            result.passed if result is not None else True,
+            passed,
         )
+
+
+def marks_in_force(entries: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    """Candidate → component → the latest committee mark, from ``score.entered`` data in log order; a
+    ``value_milli`` of null withdraws the mark. The exam server and the verifier replay marks with this."""
+    marks: dict[str, dict[str, int]] = {}
+    for data in entries:
+        mine = marks.setdefault(str(data.get("candidate")), {})
+        if data.get("value_milli") is None:
+            mine.pop(str(data.get("component")), None)
+        else:
+            mine[str(data.get("component"))] = int(data["value_milli"])
+    return marks
 
 
 def exam_sections(exam: ExamSpec, sections: Iterable[SectionResult]) -> tuple[tuple[str, int, int], ...]:
@@ -471,6 +520,7 @@ __all__: Sequence[str] = [
     "default_rules",
     "exam_sections",
     "final_score",
+    "marks_in_force",
     "rules_to_raw",
     "uses_age",
 ]

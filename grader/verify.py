@@ -39,13 +39,11 @@ from grader.bundle import (
 from grader.checkpoint import Checkpoint, open_checkpoint
 from grader.commitment import verify_commitment
 from grader.components import (
-    BONUS,
-    ENTERED,
     CandidateScore,
     FormationRules,
     build_rules,
     default_rules,
-    exam_sections,
+    marks_in_force,
     rules_to_raw,
 )
 from grader.errors import KeyFormatError, VerificationError
@@ -1149,30 +1147,21 @@ class BundleVerifier:
         exam = versions[applied][1]
         if exam is None:
             return []
-        marks: dict[str, dict[str, int]] = {}
-        for seq, data in self.marks:
-            if seq < before:
-                mine = marks.setdefault(str(data.get("candidate")), {})
-                if data.get("value_milli") is None:
-                    mine.pop(str(data.get("component")), None)
-                else:
-                    mine[str(data.get("component"))] = int(data["value_milli"])
+        marks = marks_in_force(data for seq, data in self.marks if seq < before)
         scores: dict[str, CandidateScore] = {}
         for c in self.candidates.values():
             submitted = c.status == "submitted" and c.submit_seq is not None and c.submit_seq < before
             result = self._grade(applied, exam, c) if submitted and c.submitted is not None else None
-            mine = dict(marks.get(c.number, {}))
-            bonus = mine.pop(BONUS, 0)
-            scores[c.number] = CandidateScore(
+            scores[c.number] = CandidateScore.from_sections(
                 c.number,
                 formation_code(c.village, c.position),
-                submitted,
-                exam_sections(exam, result.sections) if result is not None else (),
-                tuple(sorted(mine.items())),
-                bonus,
-                c.submitted_at if submitted else None,
-                c.birth_date,
-                result.passed if result is not None else True,
+                exam,
+                result.sections if result is not None else None,
+                passed=result.passed if result is not None else True,
+                present=submitted,
+                marks=marks.get(c.number),
+                finished_ms=c.submitted_at if submitted else None,
+                birth_date=c.birth_date,
             )
         roster = [{"number": c.number, "village": c.village, "position": c.position} for c in self.candidates.values()]
         return formation_results(roster, scores, self.rules)
@@ -1181,8 +1170,7 @@ class BundleVerifier:
         """Committee marks: a reason, a known candidate, a component the committee enters, within its maximum."""
         if self.rules is None:
             return
-        entered = {c.code: c.max_milli for c in self.rules.components if c.source == ENTERED}
-        entered[BONUS] = self.rules.bonus_max_milli
+        entered = self.rules.markable()
         for seq, data in self.marks:
             component, value = data.get("component"), data.get("value_milli")
             if not str(data.get("reason", "")).strip():

@@ -140,6 +140,13 @@ def html(request: web.Request, template: str, *, status: int = 200, **context: A
     )
 
 
+def not_modified(request: web.Request, headers: dict[str, str]) -> web.Response | None:
+    """A 304 carrying ``headers`` when the client already holds the version their ``ETag`` names, else None."""
+    if headers["ETag"] in (tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")):
+        return web.Response(status=304, headers=headers)
+    return None
+
+
 def rate_limited(wait: float) -> ApiError:
     seconds = int(wait) + 1
     return ApiError(

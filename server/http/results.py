@@ -7,7 +7,7 @@ from aiohttp import web
 from server import keys
 from server.errors import ApiError
 from server.http.committee import _member
-from server.http.common import json_body
+from server.http.common import json_body, not_modified
 
 routes = web.RouteTableDef()
 
@@ -32,8 +32,8 @@ async def state(request: web.Request) -> web.StreamResponse:
     service = request.app[keys.RESULTS]
     etag = f'"{member.role}-{request.query.get("exam", "")}-{await service.version()}"'
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-    if request.headers.get("If-None-Match") == etag:
-        return web.Response(status=304, headers=headers)
+    if (cached := not_modified(request, headers)) is not None:
+        return cached
     return web.json_response(await service.state(member, exam=request.query.get("exam")), headers=headers)
 
 

@@ -16,7 +16,7 @@ from server import keys
 from server.errors import ApiError
 from server.http.candidate import COOKIE as CANDIDATE_COOKIE
 from server.http.committee import _member
-from server.http.common import html, json_body, lang_of
+from server.http.common import html, json_body, lang_of, not_modified
 from server.transparency.service import NO_BUNDLE
 from web.render import translator
 
@@ -66,23 +66,21 @@ async def results_page(request: web.Request) -> web.StreamResponse:
     """Every exam's published results (the latest in full), every publication and key correction."""
     size, exams = await request.app[keys.RESULTS].public()
     lang = lang_of(request)
-    etag = f'"hasil-{size}-{lang}"'
-    if request.headers.get("If-None-Match") == etag:
-        return web.Response(status=304, headers={"ETag": etag, "Cache-Control": SHORT})
+    headers = {"ETag": f'"hasil-{size}-{lang}"', "Cache-Control": SHORT}
+    if (cached := not_modified(request, headers)) is not None:
+        return cached
     response = html(request, "transparansi/hasil.html", exams=exams, points=partial(points_text, lang=lang))
-    response.headers.update({"Cache-Control": SHORT, "ETag": etag})
+    response.headers.update(headers)
     return response
 
 
 @routes.get("/transparansi/hasil.json")
 async def results_json(request: web.Request) -> web.StreamResponse:
     size, exams = await request.app[keys.RESULTS].public()
-    etag = f'"hasil-{size}"'
-    if request.headers.get("If-None-Match") == etag:
-        return web.Response(status=304, headers={"ETag": etag, "Cache-Control": SHORT})
-    response = _json({"exams": exams})
-    response.headers["ETag"] = etag
-    return response
+    headers = {"ETag": f'"hasil-{size}"', "Cache-Control": SHORT}
+    if (cached := not_modified(request, headers)) is not None:
+        return cached
+    return web.json_response({"exams": exams}, headers=headers)
 
 
 def points_text(milli: object, *, lang: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server.db.models import Attempt, Candidate, Event, Exam
+from server.db.models import Attempt, Candidate, Exam
 from server.transparency import standing
 
 PUBLIC_DEFAULT = ("number", "name", "village", "position")
@@ -21,12 +21,6 @@ class Publication:
     by: str
     reason: str
     formations: list[dict[str, Any]]
-
-
-async def _logged_with_time(session: Any, kind: str, exam: str) -> list[tuple[int, int, dict[str, Any]]]:
-    rows = (await session.execute(select(Event.leaf).where(Event.kind == kind).order_by(Event.seq))).scalars()
-    leaves = [json.loads(leaf) for leaf in rows]
-    return [(leaf["seq"], leaf["at"], leaf["data"]) for leaf in leaves if leaf["data"].get("exam") == exam]
 
 
 def _changes(previous: Publication | None, latest: Publication) -> dict[str, dict[str, Any]]:
@@ -52,7 +46,7 @@ async def exam_results(session: Any, exam: Exam) -> dict[str, Any]:
     public = set(definition.get("public_fields") or PUBLIC_DEFAULT)
     publications = [
         Publication(seq, at, str(d.get("by", "")), str(d.get("reason", "")), list(d.get("formations", [])))
-        for seq, at, d in await _logged_with_time(session, "results.published", exam.code)
+        for seq, at, d in await standing.logged_at(session, "results.published", exam=exam.code)
     ]
     corrections = [
         {
@@ -63,7 +57,7 @@ async def exam_results(session: Any, exam: Exam) -> dict[str, Any]:
             "approvals": d.get("approvals", []),
             "proposal": d.get("proposal"),
         }
-        for seq, at, d in await _logged_with_time(session, "key.corrected", exam.code)
+        for seq, at, d in await standing.logged_at(session, "key.corrected", exam=exam.code)
     ]
     people = (await session.execute(select(Candidate).where(Candidate.exam_id == exam.id))).scalars().all()
     names = {c.number: c.name for c in people} if "name" in public else {}

@@ -76,10 +76,9 @@ async def diff_of(session: Any, standing: st.Standing, new_spec: Any) -> Regrade
     (in a worker thread, so the server keeps answering while thousands of attempts are graded twice)."""
     attempts: dict[str, Mapping[str, object]] = {}
     files: dict[str, bytes] = {}
-    for number, attempt in standing.attempts.items():
-        if attempt.status == "submitted":
-            attempts[number] = await st.responses_of(session, attempt)
-            files.update(await st.files_of(session, attempt))
+    async for number, _attempt, answers, uploaded in st.submitted_inputs(session, standing):
+        attempts[number] = answers
+        files.update(uploaded)
     scores = list(standing.scores.values())
     return await asyncio.to_thread(dry_run, standing.spec, new_spec, attempts, scores, standing.rules, files)
 
@@ -220,11 +219,8 @@ async def _apply(
     )
     applied = [*standing.applied, seq]
     regraded = 0
-    for number, attempt in standing.attempts.items():
-        if attempt.status != "submitted":
-            continue
-        answers = await st.responses_of(tx.s, attempt)
-        result = grade(new_spec, answers, files=await st.files_of(tx.s, attempt))
+    async for number, attempt, answers, files in st.submitted_inputs(tx.s, standing):
+        result = grade(new_spec, answers, files=files)
         attempt.result_json = json.dumps(result.as_json())
         attempt.total_milli, attempt.passed = result.total_milli, result.passed
         attempt.inputs_hash = inputs_hash(answers_digest(answers), exam.code, exam.key_commitment, applied)
@@ -262,17 +258,16 @@ def _entry_problem(index: int, field: str, id_text: str, en_text: str) -> ApiErr
 def parse_marks(rules: FormationRules, component: object, entries: object) -> tuple[str, list[tuple[str, int | None]]]:
     """``component`` (an entered component's code, or ``bonus``) and ``[{"candidate", "value"}]`` with values as
     decimal text (``null`` withdraws); every entry checked before anything is logged."""
-    entered = {c.code: c for c in rules.components if c.source == ENTERED}
-    if component != BONUS and component not in entered:
-        choices = ", ".join([*sorted(entered), BONUS])
+    markable = rules.markable()
+    if not isinstance(component, str) or component not in markable:
+        choices = ", ".join([*sorted(c for c in markable if c != BONUS), BONUS])
         raise bad_request(
             "marks.component",
             f"Komponen {component!r} tidak diisi panitia (pilihan: {choices})",
             f"Component {component!r} is not entered by the committee (choices: {choices})",
             field="component",
         )
-    assert isinstance(component, str)
-    maximum = rules.bonus_max_milli if component == BONUS else entered[component].max_milli
+    maximum = markable[component]
     if not isinstance(entries, list) or not entries or len(entries) > MAX_ENTRIES:
         raise bad_request(
             "marks.entries",
@@ -316,9 +311,9 @@ async def enter_marks(
     tx: Tx, exam: Exam, *, component: str, entries: list[tuple[str, int | None]], by: str, reason: str
 ) -> list[int]:
     """One ``score.entered`` per entry; a number not on the roster refuses the whole batch."""
-    standing = await st.load_standing(tx.s, exam)
+    enrolled = await st.enrolled(tx.s, exam, [number for number, _value in entries])
     for index, (number, _value) in enumerate(entries, start=1):
-        if number not in standing.scores:
+        if number not in enrolled:
             raise _entry_problem(
                 index, f"entries[{index}].candidate", f"peserta {number} tidak terdaftar", f"{number} is not enrolled"
             )

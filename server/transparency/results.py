@@ -79,7 +79,7 @@ class ResultsService:
             current = await standing.load_standing(s, found)
             proposals = await regrade.proposals(s, found)
             published = await standing.logged(s, "results.published", exam=found.code)
-            marks = [seq for seq, _d in await standing.logged(s, "score.entered", exam=found.code)]
+        marks = current.mark_seqs
         return {
             "exam": found.code,
             "key_revealed": found.key_revealed,

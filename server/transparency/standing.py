@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from grader.build import build_exam
-from grader.components import BONUS, CandidateScore, FormationRules, build_rules, default_rules, exam_sections
+from grader.components import CandidateScore, FormationRules, build_rules, default_rules, marks_in_force
 from grader.model import ExamSpec, SectionResult
 from grader.ranking import formation_code, formation_results
 from grader.regrade import Correction, apply_corrections_raw
@@ -22,11 +23,16 @@ DEFAULT_APPROVALS = 2
 """For an exam imported before its definition named ``regrade_approvals``."""
 
 
+async def logged_at(session: Any, kind: str, *, exam: str | None = None) -> list[tuple[int, int, dict[str, Any]]]:
+    """Every logged event of ``kind`` (of one exam, if given) as (seq, at_ms, data), in order."""
+    rows = (await session.execute(select(Event.leaf).where(Event.kind == kind).order_by(Event.seq))).scalars()
+    leaves = [json.loads(leaf) for leaf in rows]
+    return [(v["seq"], v["at"], v["data"]) for v in leaves if exam is None or v["data"].get("exam") == exam]
+
+
 async def logged(session: Any, kind: str, *, exam: str | None = None) -> list[tuple[int, dict[str, Any]]]:
     """Every logged event of ``kind`` (of one exam, if given) as (seq, data), in order."""
-    rows = (await session.execute(select(Event.seq, Event.leaf).where(Event.kind == kind).order_by(Event.seq))).all()
-    out = [(seq, json.loads(leaf)["data"]) for seq, leaf in rows]
-    return [(seq, data) for seq, data in out if exam is None or data.get("exam") == exam]
+    return [(seq, data) for seq, _at, data in await logged_at(session, kind, exam=exam)]
 
 
 async def find_exam(session: Any, code: object) -> Exam:
@@ -70,18 +76,6 @@ def approvals_required(exam: Exam) -> int:
     return int(json.loads(exam.definition_json).get("regrade_approvals", DEFAULT_APPROVALS))
 
 
-async def entered_marks(session: Any, exam: Exam) -> dict[str, dict[str, int]]:
-    """Candidate → component → the latest committee-entered value (withdrawn ones left out)."""
-    marks: dict[str, dict[str, int]] = {}
-    for _seq, data in await logged(session, "score.entered", exam=exam.code):
-        mine = marks.setdefault(str(data["candidate"]), {})
-        if data.get("value_milli") is None:
-            mine.pop(str(data["component"]), None)
-        else:
-            mine[str(data["component"])] = int(data["value_milli"])
-    return marks
-
-
 @dataclass(frozen=True, slots=True)
 class Standing:
     """Everything the results need, read in one transaction."""
@@ -95,6 +89,8 @@ class Standing:
     scores: dict[str, CandidateScore]
     """Every roster number's inputs to the ranking, from the stored grades."""
     attempts: dict[str, Attempt]
+    mark_seqs: list[int]
+    """Where the committee marks it counts stand in the log."""
 
     def results(self) -> list[dict[str, Any]]:
         return formation_results(self.roster, self.scores, self.rules)
@@ -103,7 +99,8 @@ class Standing:
 async def load_standing(session: Any, exam: Exam) -> Standing:
     spec_raw, applied = await spec_in_force(session, exam)
     spec = build_exam(spec_raw)
-    marks = await entered_marks(session, exam)
+    logged_marks = await logged(session, "score.entered", exam=exam.code)
+    marks = marks_in_force(data for _seq, data in logged_marks)
     rows = (
         await session.execute(
             select(Attempt, Candidate)
@@ -118,24 +115,38 @@ async def load_standing(session: Any, exam: Exam) -> Standing:
     for attempt, candidate in rows:
         roster.append({"number": candidate.number, "village": candidate.village, "position": candidate.position})
         attempts[candidate.number] = attempt
-        mine = dict(marks.get(candidate.number, {}))
-        bonus = mine.pop(BONUS, 0)
         submitted = attempt.status == "submitted"
         result = json.loads(attempt.result_json) if submitted and attempt.result_json else None
-        sections = exam_sections(spec, [SectionResult(**s) for s in result["sections"]]) if result else ()
-        scores[candidate.number] = CandidateScore(
+        scores[candidate.number] = CandidateScore.from_sections(
             candidate.number,
             formation_code(candidate.village, candidate.position),
-            submitted,
-            sections,
-            tuple(sorted(mine.items())),
-            bonus,
-            attempt.submitted_at_ms if submitted else None,
-            candidate.birth_date,
-            bool(attempt.passed) if result else True,
+            spec,
+            [SectionResult(**s) for s in result["sections"]] if result else None,
+            passed=bool(attempt.passed) if result else True,
+            present=submitted,
+            marks=marks.get(candidate.number),
+            finished_ms=attempt.submitted_at_ms if submitted else None,
+            birth_date=candidate.birth_date,
         )
     rules = rules_of(exam)
-    return Standing(exam, spec_raw, applied, spec, rules, roster, scores, attempts)
+    return Standing(exam, spec_raw, applied, spec, rules, roster, scores, attempts, [q for q, _d in logged_marks])
+
+
+async def submitted_inputs(
+    session: Any, standing: Standing
+) -> AsyncIterator[tuple[str, Attempt, dict[str, Any], dict[str, bytes]]]:
+    """Every submitted attempt with its recorded answers and uploaded files: what a regrade grades again."""
+    for number, attempt in standing.attempts.items():
+        if attempt.status == "submitted":
+            yield number, attempt, await responses_of(session, attempt), await files_of(session, attempt)
+
+
+async def enrolled(session: Any, exam: Exam, numbers: list[str]) -> set[str]:
+    """Which of ``numbers`` are on the exam's roster."""
+    rows = await session.execute(
+        select(Candidate.number).where(Candidate.exam_id == exam.id, Candidate.number.in_(numbers))
+    )
+    return set(rows.scalars())
 
 
 async def responses_of(session: Any, attempt: Attempt) -> dict[str, Any]:
