@@ -18,6 +18,7 @@ from server.http.candidate import COOKIE as CANDIDATE_COOKIE
 from server.http.committee import _member
 from server.http.common import html, json_body, lang_of, not_modified
 from server.transparency.service import NO_BUNDLE
+from stream.live.routes import fmt_milli
 from web.render import translator
 
 routes = web.RouteTableDef()
@@ -69,7 +70,7 @@ async def results_page(request: web.Request) -> web.StreamResponse:
     headers = {"ETag": f'"hasil-{size}-{lang}"', "Cache-Control": SHORT}
     if (cached := not_modified(request, headers)) is not None:
         return cached
-    response = html(request, "transparansi/hasil.html", exams=exams, points=partial(points_text, lang=lang))
+    response = html(request, "transparansi/hasil.html", exams=exams, points=partial(fmt_milli, lang=lang))
     response.headers.update(headers)
     return response
 
@@ -81,16 +82,6 @@ async def results_json(request: web.Request) -> web.StreamResponse:
     if (cached := not_modified(request, headers)) is not None:
         return cached
     return web.json_response({"exams": exams}, headers=headers)
-
-
-def points_text(milli: object, *, lang: str) -> str:
-    """Milli-points as a person reads them: ``78,5`` in Indonesian, ``78.5`` in English; ``—`` for none."""
-    if not isinstance(milli, int):
-        return "—"
-    whole, frac = divmod(abs(milli), 1000)
-    text = f"{whole}" + (f".{frac:03d}".rstrip("0") if frac else "")
-    text = ("-" if milli < 0 else "") + text
-    return text.replace(".", ",") if lang == "id" else text
 
 
 @routes.get("/transparansi/checkpoint")
