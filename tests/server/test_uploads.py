@@ -51,9 +51,9 @@ async def _upload(client: Any, data: bytes, name: str = "hasil.xlsx", item: str 
     )
 
 
-async def test_a_good_file_is_graded_line_by_line_from_what_was_stored(practical: Harness) -> None:
-    client = await practical.candidate(0)
-    response = await _upload(client, make_xlsx(chart="line"))
+async def _submit_with(client: Any, data: bytes, name: str = "hasil.xlsx") -> Any:
+    """Upload ``data``, answer PRA-01 with it and submit; the result as the candidate sees it."""
+    response = await _upload(client, data, name=name)
     assert response.status == 200, await response.text()
     stored = await response.json()
     ack = await client.post(
@@ -61,7 +61,14 @@ async def test_a_good_file_is_graded_line_by_line_from_what_was_stored(practical
         json={"item": "PRA-01", "value": {"sha256": stored["sha256"], "name": stored["name"]}, "seq": 1, "key": "f1"},
     )
     assert ack.status == 200
-    result = (await (await client.post("/ujian/api/submit", json={"confirm": True})).json())["result"]
+    submitted = await client.post("/ujian/api/submit", json={"confirm": True})
+    assert submitted.status == 200
+    return (await submitted.json())["result"]
+
+
+async def test_a_good_file_is_graded_line_by_line_from_what_was_stored(practical: Harness) -> None:
+    client = await practical.candidate(0)
+    result = await _submit_with(client, make_xlsx(chart="line"))
     rubric = next(r for r in result["rubrics"] if r["item"] == "PRA-01")
     lines = {line["id"]: line for line in rubric["lines"]}
     assert lines["L1"]["passed"] is True and lines["L1"]["description_id"].startswith("Total")
@@ -115,25 +122,14 @@ async def test_a_libreoffice_calc_file_is_accepted_and_graded_by_the_same_rubric
     assert refused.status == 400
     error = (await refused.json())["error"]
     assert error["code"] == "upload.wrong_type" and ".xlsx or .ods" in error["en"]
-    response = await _upload(client, make_ods(chart="line"), name="hasil.ods")
-    assert response.status == 200, await response.text()
-    stored = await response.json()
-    ack = await client.post(
-        "/ujian/api/answer",
-        json={"item": "PRA-01", "value": {"sha256": stored["sha256"], "name": stored["name"]}, "seq": 1, "key": "f1"},
-    )
-    assert ack.status == 200
-    result = (await (await client.post("/ujian/api/submit", json={"confirm": True})).json())["result"]
+    result = await _submit_with(client, make_ods(chart="line"), name="hasil.ods")
     rubric = next(r for r in result["rubrics"] if r["item"] == "PRA-01")
     assert [line["passed"] for line in rubric["lines"]] == [True, False]  # as the .xlsx twin above
 
 
 async def test_the_public_results_show_each_practical_line_next_to_the_score(practical: Harness) -> None:
     client = await practical.candidate(0)
-    stored = await (await _upload(client, make_xlsx(chart="line"))).json()
-    value = {"sha256": stored["sha256"], "name": stored["name"]}
-    await client.post("/ujian/api/answer", json={"item": "PRA-01", "value": value, "seq": 1, "key": "f1"})
-    assert (await client.post("/ujian/api/submit", json={"confirm": True})).status == 200
+    await _submit_with(client, make_xlsx(chart="line"))
     admin = await practical.committee()
     assert (await admin.post("/panitia/api/sessions/S1/close", json={"reason": "selesai"})).status == 200
     assert (await admin.post("/panitia/api/transparency/publish", json={"reason": "hasil"})).status == 200
