@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -26,6 +25,7 @@ from stream.live.feed import LiveFeed
 from stream.live.model import SeatPresence, SeatRow, SessionInfo
 from stream.live.routes import setup_live
 from stream.live.settings import LiveSettings
+from stream.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 SEAT_KINDS = ("login.", "attempt.", "answer.", "logout")
@@ -253,6 +253,4 @@ async def _bridge_ctx(app: web.Application) -> AsyncIterator[None]:
 
     task = asyncio.create_task(sweeper(), name="presence")
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await cancel_and_wait(task)

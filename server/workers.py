@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -11,6 +10,7 @@ from aiohttp import web
 
 from server import keys
 from server.db.queries import candidates as qc
+from stream.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,4 @@ async def _loop(app: web.Application) -> None:
 async def autosubmit_ctx(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.create_task(_loop(app), name="autosubmit")
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await cancel_and_wait(task)

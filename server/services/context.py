@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -17,6 +16,7 @@ from server.config import Config
 from server.db.engine import Database
 from server.db.models import Exam
 from server.services.writer import Committed, Tx, Unit, Writer
+from stream.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -50,10 +50,7 @@ class ServiceContext:
 
     async def stop(self) -> None:
         await self.writer.stop()
-        if self._publisher is not None:
-            self._publisher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._publisher
+        await cancel_and_wait(self._publisher)
 
     async def _enqueue(self, committed: list[Committed]) -> None:
         # Publishing runs in its own task, in commit order, so the writer never waits for viewers.

@@ -13,7 +13,6 @@ work only, so running one again is safe.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any, Generic, TypeVar
 
 from server.clock import Clock
 from server.db.engine import Database
+from stream.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -106,11 +106,8 @@ class Writer:
         self._task = asyncio.create_task(self._loop(), name="log-writer")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         while not self._queue.empty():
             job = self._queue.get_nowait()
             if not job.future.done():

@@ -23,6 +23,7 @@ from server.db.models import Checkpoint as CheckpointRow
 from server.db.models import Event
 from server.services.context import Committed, ServiceContext
 from server.transparency import keys as log_keys
+from stream.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +83,8 @@ class Checkpointer:
         self._task = asyncio.create_task(self._loop(), name="checkpointer")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def listener(self, committed: list[Committed]) -> None:
         """After-commit hook: a milestone wakes the loop to sign at once."""

@@ -9,7 +9,6 @@ store's versions catches formations whose deltas were lost while Redis was away.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -22,6 +21,7 @@ from stream.live.feed import COMMITTEE_NS, PUBLIC_NS, CommitteeUpdate, dumps, ro
 from stream.live.model import JsonObj, sort_rows
 from stream.live.sio import Encoded, LiveSocketServer
 from stream.live.store import SnapshotStore
+from stream.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -136,11 +136,8 @@ class LiveHub:
             self._task = asyncio.ensure_future(self._revalidate_forever())
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     # -- reads ---------------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from stream.tasks import cancel_and_wait
 from stream.video.ffmpeg import build_command
 from stream.video.fmp4 import Fmp4Error, Fmp4Splitter, Fragment, InitSegment
 from stream.video.hls import CameraArchive, OnSegment, SegmentWatcher
@@ -106,9 +107,7 @@ class CameraSupervisor:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), self.stop_grace_s + 5)
             except TimeoutError:
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
+                await cancel_and_wait(self._task)
             self._task = None
 
     async def _reap(self, proc: asyncio.subprocess.Process) -> None:
