@@ -21,7 +21,6 @@ from server.importers.common import (
     MAX_IMAGE_BYTES,
     MAX_OPTION_CHARS,
     MAX_QUESTION_CHARS,
-    MAX_SHORT_CHARS,
     MAX_ZIP_BYTES,
     MAX_ZIP_ENTRIES,
     MAX_ZIP_UNCOMPRESSED,
@@ -30,7 +29,6 @@ from server.importers.common import (
     norm_header,
     problem,
     raise_if,
-    too_long,
     valid_code,
 )
 from server.importers.media import ImageError, ImageResolver, Media
@@ -38,8 +36,8 @@ from server.importers.tabular import (
     FieldError,
     Layout,
     Record,
+    RecordReader,
     as_text,
-    field_problem,
     located,
     read_table,
     suffix,
@@ -141,34 +139,6 @@ class Bank:
     source: str = ""
     columns: Mapping[str, str] = field(default_factory=dict)
     """Canonical field (``section``, ``key``, ``opt_A``...) -> the column name the committee wrote."""
-
-
-class _Row:
-    """Reads one record's fields, collecting problems located at its row and the user's column name."""
-
-    def __init__(self, record: Record, source: str) -> None:
-        self.record = record
-        self.source = source
-        self.problems: list[Problem] = []
-
-    def bad(self, name: str, code: str, id: str, en: str) -> None:
-        self.problems.append(field_problem(self.record, name, self.source, code, id, en))
-
-    def text(self, name: str, *, multiline: bool = False, limit: int = MAX_SHORT_CHARS) -> str:
-        try:
-            value = as_text(self.record.get(name), multiline=multiline)
-        except FieldError as err:
-            self.problems.append(located(self.record, name, self.source, err))
-            return ""
-        long = too_long(
-            value, limit, row=self.record.row, field=self.record.headers.get(name, name), source=self.source
-        )
-        if long:
-            self.problems.append(long)
-        return value
-
-    def column(self, name: str) -> str:
-        return self.record.headers.get(name, name)
 
 
 # ---- keys ---------------------------------------------------------------------------------------------
@@ -310,7 +280,7 @@ def _points(value: Any) -> int:
 # ---- one row ------------------------------------------------------------------------------------------
 
 
-def _options(row: _Row, kind: str, resolver: ImageResolver) -> list[BankOption]:
+def _options(row: RecordReader, kind: str, resolver: ImageResolver) -> list[BankOption]:
     filled: list[BankOption] = []
     gaps: list[str] = []
     for letter in LETTERS:
@@ -351,7 +321,7 @@ def _options(row: _Row, kind: str, resolver: ImageResolver) -> list[BankOption]:
     return filled
 
 
-def _image(row: _Row, name: str, ref: str, resolver: ImageResolver) -> str | None:
+def _image(row: RecordReader, name: str, ref: str, resolver: ImageResolver) -> str | None:
     if not ref:
         return None
     try:
@@ -361,7 +331,7 @@ def _image(row: _Row, name: str, ref: str, resolver: ImageResolver) -> str | Non
         return None
 
 
-def _kind(row: _Row) -> str | None:
+def _kind(row: RecordReader) -> str | None:
     written = row.text("kind")
     if not written:
         row.bad(
@@ -382,7 +352,7 @@ def _kind(row: _Row) -> str | None:
     return kind
 
 
-def _code(row: _Row, name: str, what_id: str, what_en: str) -> str:
+def _code(row: RecordReader, name: str, what_id: str, what_en: str) -> str:
     code = row.text(name)
     if not code:
         row.bad(name, f"{name}.empty", f"{what_id} kosong", f"{what_en} is empty")
@@ -397,7 +367,7 @@ def _code(row: _Row, name: str, what_id: str, what_en: str) -> str:
     return code
 
 
-def _params(row: _Row, kind: str | None) -> dict[str, str]:
+def _params(row: RecordReader, kind: str | None) -> dict[str, str]:
     written = row.text("partial")
     if not written:
         return {}
@@ -433,7 +403,7 @@ def _params(row: _Row, kind: str | None) -> dict[str, str]:
     return {"partial": value}
 
 
-def _item(row: _Row, resolver: ImageResolver, seen: dict[str, int]) -> BankItem | None:
+def _item(row: RecordReader, resolver: ImageResolver, seen: dict[str, int]) -> BankItem | None:
     record = row.record
     code = _code(row, "code", "Kode soal", "Item code")
     if code and valid_code(code):
@@ -540,7 +510,7 @@ def _newer_column(kind: str | None) -> str:
     return "typing_text" if kind == "typing" else "key"
 
 
-def _unused_columns(row: _Row, kind: str | None) -> None:
+def _unused_columns(row: RecordReader, kind: str | None) -> None:
     allowed = _NEWER_COLUMNS.get(kind or "", ())
     for name in _ALL_NEWER_COLUMNS:
         if name not in allowed and row.record.get(name) not in (None, ""):
@@ -553,7 +523,7 @@ def _unused_columns(row: _Row, kind: str | None) -> None:
 
 
 def _newer(
-    row: _Row, kind: str, options: list[str], resolver: ImageResolver
+    row: RecordReader, kind: str, options: list[str], resolver: ImageResolver
 ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     """Key, candidate-visible extras and parameters of a newer kind; raises FieldError at the key column."""
     record = row.record
@@ -629,7 +599,7 @@ def load_bank(data: bytes, filename: str, images: Mapping[str, bytes] | None = N
     seen: dict[str, int] = {}
     items = []
     for record in table.records:
-        row = _Row(record, filename)
+        row = RecordReader(record, filename)
         item = _item(row, resolver, seen)
         problems += row.problems
         if item is not None:

@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from grader.problems import Problem
-from server.importers.common import MAX_CODE_CHARS, MAX_SHORT_CHARS, problem, raise_if, too_long, valid_code
-from server.importers.tabular import FieldError, Layout, Record, as_text, field_problem, located, read_table
+from server.importers.common import MAX_CODE_CHARS, MAX_SHORT_CHARS, problem, raise_if, valid_code
+from server.importers.tabular import FieldError, Layout, Record, RecordReader, as_text, located, read_table
 
 ROSTER_LAYOUT = Layout(
     aliases={
@@ -114,26 +114,13 @@ def parse_date(value: Any, today: dt.date) -> dt.date:
     return found
 
 
-class _Reader:
-    def __init__(self, record: Record, source: str) -> None:
-        self.record = record
-        self.source = source
-        self.problems: list[Problem] = []
-
-    def bad(self, name: str, code: str, id: str, en: str) -> None:
-        self.problems.append(field_problem(self.record, name, self.source, code, id, en))
-
-    def text(self, name: str, what_id: str, what_en: str, limit: int = MAX_SHORT_CHARS) -> str:
-        try:
-            value = as_text(self.record.get(name))
-        except FieldError as err:
-            self.problems.append(located(self.record, name, self.source, err))
-            return ""
-        if not value:
+class _Reader(RecordReader):
+    def required(self, name: str, what_id: str, what_en: str, limit: int = MAX_SHORT_CHARS) -> str:
+        """Like ``text``, and an empty value is a problem."""
+        before = len(self.problems)
+        value = self.text(name, limit=limit)
+        if not value and len(self.problems) == before:  # (an unreadable value already said why)
             self.bad(name, f"{name}.empty", f"{what_id} kosong", f"{what_en} is empty")
-        long = too_long(value, limit, row=self.record.row, field=self.record.headers[name], source=self.source)
-        if long:
-            self.problems.append(long)
         return value
 
     def parsed(self, name: str, parse: Any) -> Any:
@@ -148,7 +135,7 @@ class _Reader:
 
 def _row(record: Record, source: str, seen: dict[str, int], today: dt.date) -> tuple[RosterRow | None, list[Problem]]:
     r = _Reader(record, source)
-    number = r.text("number", "Nomor peserta", "Participant number", MAX_CODE_CHARS)
+    number = r.required("number", "Nomor peserta", "Participant number", MAX_CODE_CHARS)
     if number and not valid_code(number):
         r.bad(
             "number",
@@ -166,10 +153,10 @@ def _row(record: Record, source: str, seen: dict[str, int], today: dt.date) -> t
                 f"Nomor peserta '{number}' sudah dipakai di baris {first}",
                 f"Participant number '{number}' is already used on row {first}",
             )
-    name = r.text("name", "Nama", "Name")
-    village = r.text("village", "Desa", "Village")
-    position = r.text("position", "Jabatan", "Position")
-    session = r.text("session", "Sesi", "Session", MAX_CODE_CHARS)
+    name = r.required("name", "Nama", "Name")
+    village = r.required("village", "Desa", "Village")
+    position = r.required("position", "Jabatan", "Position")
+    session = r.required("session", "Sesi", "Session", MAX_CODE_CHARS)
     pin = r.parsed("pin", parse_pin)
     birth_date = r.parsed("birth_date", lambda v: parse_date(v, today))
     if r.problems:

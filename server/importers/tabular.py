@@ -20,6 +20,7 @@ from server.importers.common import (
     MAX_COLUMNS,
     MAX_FILE_BYTES,
     MAX_ROWS,
+    MAX_SHORT_CHARS,
     MAX_XLSX_UNCOMPRESSED,
     alias_table,
     check_size,
@@ -28,6 +29,7 @@ from server.importers.common import (
     norm_header,
     problem,
     raise_if,
+    too_long,
 )
 
 Value = Any
@@ -553,3 +555,31 @@ def located(record: Record, name: str, source: str, err: FieldError) -> Problem:
 def field_problem(record: Record, name: str, source: str, code: str, id: str, en: str) -> Problem:
     """A problem at this record's row and the user's name for ``name``."""
     return located(record, name, source, FieldError(code, id, en))
+
+
+class RecordReader:
+    """Reads one record's fields, collecting problems located at its row and the user's column name."""
+
+    def __init__(self, record: Record, source: str) -> None:
+        self.record = record
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def bad(self, name: str, code: str, id: str, en: str) -> None:
+        self.problems.append(field_problem(self.record, name, self.source, code, id, en))
+
+    def text(self, name: str, *, multiline: bool = False, limit: int = MAX_SHORT_CHARS) -> str:
+        """The field as clean text ("" when empty or unreadable, with the problem noted), at most ``limit``."""
+        try:
+            value = as_text(self.record.get(name), multiline=multiline)
+        except FieldError as err:
+            self.problems.append(located(self.record, name, self.source, err))
+            return ""
+        long = too_long(value, limit, row=self.record.row, field=self.column(name), source=self.source)
+        if long:
+            self.problems.append(long)
+        return value
+
+    def column(self, name: str) -> str:
+        """The column name as the committee wrote it."""
+        return self.record.headers.get(name, name)
