@@ -320,20 +320,32 @@ def parse_no_params(raw: Mapping[str, object], p: Collector) -> tuple[tuple[str,
     return parse_params(raw, p, {})
 
 
+def params_object(
+    raw: Mapping[str, object], p: Collector, *, example: str = "", example_en: str = ""
+) -> Mapping[str, object] | None:
+    """``raw["params"]`` (absent or null: ``{}``), or None with a problem when it is not an object."""
+    params = raw.get("params", {})
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        p.add(
+            "params.invalid",
+            f"Parameter harus berupa objek,{example} bukan {type_name_id(params)}",
+            f"Params must be an object,{example_en} not {type_name_en(params)}",
+            "params",
+        )
+        return None
+    return params
+
+
 def parse_params(
     raw: Mapping[str, object], p: Collector, allowed: Mapping[str, tuple[str, ...]]
 ) -> tuple[tuple[str, ParamValue], ...]:
     """Parameters whose values are one of the allowed choices; the first choice is the default."""
-    params = raw.get("params", {})
+    params = params_object(
+        raw, p, example=' mis. {"partial": "per_option"},', example_en=' e.g. {"partial": "per_option"},'
+    )
     if params is None:
-        params = {}
-    if not isinstance(params, dict):
-        p.add(
-            "params.invalid",
-            f'Parameter harus berupa objek, mis. {{"partial": "per_option"}}, bukan {type_name_id(params)}',
-            f'Params must be an object, e.g. {{"partial": "per_option"}}, not {type_name_en(params)}',
-            "params",
-        )
         return ()
     result: dict[str, ParamValue] = {name: choices[0] for name, choices in allowed.items()}
     for name, value in params.items():

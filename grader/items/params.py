@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from grader.exact import DecimalError, decimal_text, parse_decimal
-from grader.items.base import Collector, show, type_name_en, type_name_id
+from grader.items.base import Collector, params_object, show
 from grader.model import ParamValue
 
 
@@ -30,16 +30,8 @@ def parse_typed_params(
     raw: Mapping[str, object], p: Collector, schema: Mapping[str, Param]
 ) -> tuple[tuple[str, ParamValue], ...]:
     """Validate ``raw["params"]`` against ``schema``; defaults filled in, sorted by name."""
-    params = raw.get("params", {})
+    params = params_object(raw, p)
     if params is None:
-        params = {}
-    if not isinstance(params, dict):
-        p.add(
-            "params.invalid",
-            f"Parameter harus berupa objek, bukan {type_name_id(params)}",
-            f"Params must be an object, not {type_name_en(params)}",
-            "params",
-        )
         return ()
     result: dict[str, ParamValue] = {name: spec.default for name, spec in schema.items() if spec.default is not None}
     for name in sorted(params, key=str):
